@@ -1,0 +1,472 @@
+//! The sans-IO WebSocket connection (RFC 6455 §5–§7), for both roles.
+//!
+//! Owns the state of one connection after its opening handshake: frame
+//! reassembly, incremental UTF-8 validation, automatic Pong replies, the
+//! closing handshake, and the translation of every protocol violation into
+//! a Close frame with the code the RFC names. It owns no socket and no
+//! clock: bytes go in with [`Connection::receive`] (or straight into
+//! [`Connection::input_mut`]), messages come out of
+//! [`Connection::next_event`], messages go in with [`Connection::send`],
+//! and bytes come out of [`Connection::pending_output`]. Timeouts and
+//! closing the transport are the caller's (see [`Connection::should_close_transport`]).
+//!
+//! # The call protocol
+//!
+//! 1. Append received bytes with `receive` (or `input_mut`).
+//! 2. Call `next_event` until it returns `Ok(None)`: it needs more bytes.
+//!    An `Err` means the peer broke the protocol: a Close frame with the
+//!    right code is already queued, and no more events will come.
+//! 3. Write out `pending_output()` and report what was written with
+//!    `advance_output`. Do this after every `next_event` batch (a Ping's
+//!    Pong and a Close reply are queued there) and after every `send`.
+//! 4. When `should_close_transport()` is true, flush the output and close
+//!    the transport.
+
+use crate::close::CloseFrame;
+use crate::config::Config;
+use crate::error::{Error, ProtocolError};
+use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
+use crate::mask::apply_mask;
+use crate::message::{Message, Utf8Bytes};
+use crate::utf8::Utf8Validator;
+use bytes::{Buf, Bytes, BytesMut};
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+
+/// Which end of the connection this is. It decides the masking direction
+/// (§5.1: clients mask, servers do not) and who closes TCP first (§7.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The end that sent the opening handshake.
+    Client,
+    /// The end that accepted it.
+    Server,
+}
+
+/// A frame whose header has been read and whose payload is still arriving.
+#[derive(Debug)]
+struct InFrame {
+    header: FrameHeader,
+    /// Payload bytes not yet consumed.
+    remaining: u64,
+    /// Payload bytes already consumed (the masking key's phase).
+    consumed: usize,
+}
+
+/// A data message being reassembled from its frames.
+#[derive(Debug)]
+struct InMessage {
+    opcode: OpCode,
+    data: BytesMut,
+}
+
+/// One WebSocket connection, sans IO.
+///
+/// ```
+/// use rfc6455::{Config, Connection, Message, Role};
+///
+/// let mut client = Connection::new(Role::Client, Config::default());
+/// let mut server = Connection::new(Role::Server, Config::default());
+///
+/// client.send(Message::text("hello"))?;
+/// // Move the client's bytes to the server, as a socket would.
+/// server.receive(client.pending_output());
+/// let written = client.pending_output().len();
+/// client.advance_output(written);
+///
+/// assert_eq!(server.next_event()?, Some(Message::text("hello")));
+/// assert_eq!(server.next_event()?, None); // needs more bytes
+/// # Ok::<(), rfc6455::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Connection {
+    role: Role,
+    config: Config,
+    input: BytesMut,
+    output: Vec<u8>,
+    output_pos: usize,
+    frame: Option<InFrame>,
+    message: Option<InMessage>,
+    utf8: Utf8Validator,
+    close_sent: bool,
+    close_received: bool,
+    failed: bool,
+    rng: StdRng,
+}
+
+impl Connection {
+    /// A connection in the open state, right after the opening handshake.
+    pub fn new(role: Role, config: Config) -> Self {
+        Connection {
+            role,
+            config,
+            input: BytesMut::new(),
+            output: Vec::new(),
+            output_pos: 0,
+            frame: None,
+            message: None,
+            utf8: Utf8Validator::new(),
+            close_sent: false,
+            close_received: false,
+            failed: false,
+            rng: StdRng::from_os_rng(),
+        }
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The limits this connection enforces.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Buffers bytes received from the peer.
+    pub fn receive(&mut self, bytes: &[u8]) {
+        self.input.extend_from_slice(bytes);
+    }
+
+    /// The input buffer itself, for callers that read from the transport
+    /// straight into it (saving a copy). Only append to it.
+    pub fn input_mut(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    /// Processes buffered input and returns the next message, `Ok(None)`
+    /// when more input is needed (or nothing more will come, after a Close
+    /// or an error).
+    ///
+    /// A Ping is answered with a Pong before it is returned; a Close is
+    /// answered with a Close (echoing its code) before it is returned. A
+    /// protocol violation, or a frame or message over its limit, queues a
+    /// Close frame with the code the RFC names and returns the error; the
+    /// connection is then failed and returns no more events.
+    pub fn next_event(&mut self) -> Result<Option<Message>, Error> {
+        if self.failed || self.close_received {
+            return Ok(None);
+        }
+        match self.process() {
+            Err(error) => {
+                self.fail(&error);
+                Err(error)
+            }
+            ok => ok,
+        }
+    }
+
+    fn process(&mut self) -> Result<Option<Message>, Error> {
+        loop {
+            if self.frame.is_none() {
+                let Some((header, header_len)) = FrameHeader::decode(&self.input)? else {
+                    return Ok(None);
+                };
+                self.check_header(&header)?;
+                self.input.advance(header_len);
+                self.frame = Some(InFrame {
+                    header,
+                    remaining: header.payload_len,
+                    consumed: 0,
+                });
+            }
+            let Some(frame) = &self.frame else {
+                return Ok(None);
+            };
+            if frame.header.opcode.is_control() {
+                // At most 125 bytes (checked by the decoder): wait for all.
+                let len = frame.remaining as usize;
+                if self.input.len() < len {
+                    return Ok(None);
+                }
+                let header = frame.header;
+                self.frame = None;
+                let mut payload = self.input.split_to(len);
+                if let Some(key) = header.mask {
+                    apply_mask(&mut payload, key, 0);
+                }
+                return self.on_control(header.opcode, payload.freeze()).map(Some);
+            }
+            if let Some(message) = self.on_data()? {
+                return Ok(Some(message));
+            }
+            if self.frame.is_some() {
+                // The frame's payload has not all arrived.
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Rules a header breaks given this connection's role and state.
+    fn check_header(&self, header: &FrameHeader) -> Result<(), Error> {
+        if header.rsv != 0 {
+            return Err(ProtocolError::ReservedBits(header.rsv).into());
+        }
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame.into()),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame.into()),
+            _ => {}
+        }
+        match (header.opcode, &self.message) {
+            (OpCode::Continuation, None) => {
+                return Err(ProtocolError::UnexpectedContinuation.into())
+            }
+            (OpCode::Text | OpCode::Binary, Some(_)) => {
+                return Err(ProtocolError::ExpectedContinuation.into())
+            }
+            _ => {}
+        }
+        if header.opcode.is_control() {
+            return Ok(());
+        }
+        if header.payload_len > self.config.max_frame_size as u64 {
+            return Err(Error::FrameTooLong {
+                len: header.payload_len,
+                max_len: self.config.max_frame_size,
+            });
+        }
+        let so_far = self.message.as_ref().map_or(0, |m| m.data.len() as u64);
+        let total = so_far.saturating_add(header.payload_len);
+        if total > self.config.max_message_size as u64 {
+            return Err(Error::MessageTooLong {
+                len: total,
+                max_len: self.config.max_message_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Consumes what has arrived of the current data frame's payload;
+    /// returns the message if this completed one.
+    fn on_data(&mut self) -> Result<Option<Message>, Error> {
+        let Some(frame) = &mut self.frame else {
+            return Ok(None);
+        };
+        let header = frame.header;
+        let available = self
+            .input
+            .len()
+            .min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
+
+        // Fast path: a whole unfragmented message is in the buffer. Unmask
+        // it in place and hand it out without a copy.
+        if self.message.is_none() && header.fin && available as u64 == frame.remaining {
+            self.frame = None;
+            let mut payload = self.input.split_to(available);
+            if let Some(key) = header.mask {
+                apply_mask(&mut payload, key, 0);
+            }
+            let payload = payload.freeze();
+            return match header.opcode {
+                OpCode::Text => match std::str::from_utf8(&payload) {
+                    Ok(_) => Ok(Some(Message::Text(Utf8Bytes::from_validated(payload)))),
+                    Err(_) => Err(ProtocolError::InvalidUtf8.into()),
+                },
+                _ => Ok(Some(Message::Binary(payload))),
+            };
+        }
+
+        let message = self.message.get_or_insert_with(|| {
+            self.utf8.reset();
+            InMessage {
+                opcode: header.opcode,
+                data: BytesMut::new(),
+            }
+        });
+        let start = message.data.len();
+        message.data.extend_from_slice(&self.input[..available]);
+        self.input.advance(available);
+        let chunk = &mut message.data[start..];
+        if let Some(key) = header.mask {
+            apply_mask(chunk, key, frame.consumed);
+        }
+        frame.consumed += available;
+        frame.remaining -= available as u64;
+        if message.opcode == OpCode::Text && self.utf8.feed(chunk).is_err() {
+            // Fail fast: the frame may not even have fully arrived (§8.1).
+            return Err(ProtocolError::InvalidUtf8.into());
+        }
+        if frame.remaining > 0 {
+            return Ok(None);
+        }
+        self.frame = None;
+        if !header.fin {
+            return Ok(None);
+        }
+        let Some(message) = self.message.take() else {
+            return Ok(None);
+        };
+        let data = message.data.freeze();
+        Ok(Some(match message.opcode {
+            OpCode::Text => {
+                if self.utf8.finish().is_err() {
+                    return Err(ProtocolError::InvalidUtf8.into());
+                }
+                Message::Text(Utf8Bytes::from_validated(data))
+            }
+            _ => Message::Binary(data),
+        }))
+    }
+
+    fn on_control(&mut self, opcode: OpCode, payload: Bytes) -> Result<Message, Error> {
+        match opcode {
+            OpCode::Ping => {
+                if !self.close_sent {
+                    self.write_frame(OpCode::Pong, &payload);
+                }
+                Ok(Message::Ping(payload))
+            }
+            OpCode::Pong => Ok(Message::Pong(payload)),
+            _ => {
+                let frame = CloseFrame::parse(&payload)?;
+                self.close_received = true;
+                if !self.close_sent {
+                    // §5.5.1: reply with a Close, typically echoing the code.
+                    self.close_sent = true;
+                    let reply = frame
+                        .as_ref()
+                        .map(|f| CloseFrame::new(f.code, "").to_payload())
+                        .unwrap_or_default();
+                    self.write_frame(OpCode::Close, &reply);
+                }
+                Ok(Message::Close(frame))
+            }
+        }
+    }
+
+    /// §7.1.7 Fail the WebSocket Connection: queue a Close with the code
+    /// the error names (unless one was sent), and stop processing input.
+    fn fail(&mut self, error: &Error) {
+        self.failed = true;
+        self.frame = None;
+        self.message = None;
+        self.input = BytesMut::new();
+        if !self.close_sent {
+            if let Some(code) = error.close_code() {
+                self.close_sent = true;
+                let reason = error.to_string();
+                self.write_frame(OpCode::Close, &CloseFrame::new(code, reason).to_payload());
+            }
+        }
+    }
+
+    /// Queues a message. Text and Binary are sent as one frame; Ping and
+    /// Pong payloads must be at most 125 bytes; Close starts the closing
+    /// handshake (see [`close`](Self::close)).
+    ///
+    /// Fails with [`Error::ConnectionClosed`] once a Close has been sent.
+    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+        if self.close_sent {
+            return Err(Error::ConnectionClosed);
+        }
+        match message {
+            Message::Text(text) => self.write_frame(OpCode::Text, text.as_bytes()),
+            Message::Binary(data) => self.write_frame(OpCode::Binary, &data),
+            Message::Ping(data) => self.write_control(OpCode::Ping, &data)?,
+            Message::Pong(data) => self.write_control(OpCode::Pong, &data)?,
+            Message::Close(frame) => self.close(frame)?,
+        }
+        Ok(())
+    }
+
+    /// Starts the closing handshake (§7.1.2) with this code and reason
+    /// (`None` sends a Close with no body). Nothing is sent after it; the
+    /// connection keeps delivering what the peer sends until its Close.
+    pub fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), Error> {
+        if self.close_sent {
+            return Err(Error::ConnectionClosed);
+        }
+        let payload = match frame {
+            Some(frame) if !frame.code.is_valid_on_wire() => {
+                return Err(Error::InvalidCloseCode(frame.code));
+            }
+            Some(frame) => frame.to_payload(),
+            None => Bytes::new(),
+        };
+        self.close_sent = true;
+        self.write_frame(OpCode::Close, &payload);
+        Ok(())
+    }
+
+    fn write_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(Error::FrameTooLong {
+                len: payload.len() as u64,
+                max_len: MAX_CONTROL_PAYLOAD,
+            });
+        }
+        self.write_frame(opcode, payload);
+        Ok(())
+    }
+
+    fn write_frame(&mut self, opcode: OpCode, payload: &[u8]) {
+        let mask = match self.role {
+            // §5.3: a fresh, unpredictable key for every frame.
+            Role::Client => Some(self.rng.next_u32().to_ne_bytes()),
+            Role::Server => None,
+        };
+        let header = FrameHeader::new(true, opcode, mask, payload.len() as u64);
+        self.output.reserve(header.encoded_len() + payload.len());
+        header.encode(&mut self.output);
+        let start = self.output.len();
+        self.output.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut self.output[start..], key, 0);
+        }
+    }
+
+    /// Bytes waiting to be written to the transport, oldest first. All
+    /// frames queued since the last write are coalesced here.
+    #[must_use]
+    pub fn pending_output(&self) -> &[u8] {
+        &self.output[self.output_pos..]
+    }
+
+    /// Marks `n` bytes of [`pending_output`](Self::pending_output) as written.
+    pub fn advance_output(&mut self, n: usize) {
+        self.output_pos = (self.output_pos + n).min(self.output.len());
+        if self.output_pos == self.output.len() {
+            self.output.clear();
+            self.output_pos = 0;
+        } else if self.output_pos > self.output.len() / 2 {
+            self.output.drain(..self.output_pos);
+            self.output_pos = 0;
+        }
+    }
+
+    /// Whether a Close frame has been queued (by us, as a reply, or
+    /// because the connection failed).
+    pub fn close_sent(&self) -> bool {
+        self.close_sent
+    }
+
+    /// Whether the peer's Close frame has been received.
+    pub fn close_received(&self) -> bool {
+        self.close_received
+    }
+
+    /// Whether the connection failed on a protocol violation or a limit.
+    pub fn is_failed(&self) -> bool {
+        self.failed
+    }
+
+    /// Whether no more messages will be received: the peer's Close arrived
+    /// or the connection failed.
+    pub fn is_closed(&self) -> bool {
+        self.close_received || self.failed
+    }
+
+    /// Whether this end should now close the transport, once the pending
+    /// output is written: after a completed closing handshake on the server
+    /// (§7.1.1: the server closes TCP first), and after a failure on either
+    /// side (§7.1.7). A client whose closing handshake completed should
+    /// instead wait, with a timeout, for the server to close TCP.
+    pub fn should_close_transport(&self) -> bool {
+        self.failed || (self.role == Role::Server && self.close_sent && self.close_received)
+    }
+
+    /// Whether neither side has started closing: messages flow both ways.
+    pub fn is_open(&self) -> bool {
+        !self.close_sent && !self.close_received && !self.failed
+    }
+}

@@ -1,0 +1,284 @@
+//! Errors: RFC violations by the peer ([`ProtocolError`], each knowing the
+//! close code it is answered with), opening-handshake failures
+//! ([`HandshakeError`], each knowing its HTTP status), and the crate-wide
+//! [`Error`] that nests them beside limits and I/O.
+
+use crate::close::CloseCode;
+use std::fmt;
+
+/// A violation of RFC 6455 by the peer. The connection answers each with a
+/// Close frame carrying [`ProtocolError::close_code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A server received an unmasked frame (§5.1): 1002.
+    UnmaskedFrame,
+    /// A client received a masked frame (§5.1): 1002.
+    MaskedFrame,
+    /// RSV1, RSV2 or RSV3 set without an extension that defines them (§5.2): 1002.
+    ReservedBits(u8),
+    /// An opcode reserved for future use, 0x3–0x7 or 0xB–0xF (§5.2): 1002.
+    ReservedOpcode(u8),
+    /// A 64-bit payload length with its most significant bit set (§5.2): 1002.
+    InvalidPayloadLength,
+    /// A control frame with a payload over 125 bytes (§5.5): 1002.
+    ControlFrameTooLong(u64),
+    /// A control frame without FIN (§5.5): 1002.
+    FragmentedControlFrame,
+    /// A continuation frame with no message to continue (§5.4): 1002.
+    UnexpectedContinuation,
+    /// A new Text or Binary frame inside a fragmented message (§5.4): 1002.
+    ExpectedContinuation,
+    /// Text, or a close reason, that is not valid UTF-8 (§8.1): 1007.
+    InvalidUtf8,
+    /// A Close payload of exactly one byte (§5.5.1): 1002.
+    InvalidCloseLength,
+    /// A close code not allowed on the wire (§7.4): 1002.
+    InvalidCloseCode(u16),
+    /// A frame after the peer's Close frame (§5.5.1): 1002.
+    FrameAfterClose,
+}
+
+impl ProtocolError {
+    /// The close code this violation is answered with (RFC 6455 §7.4.1).
+    pub fn close_code(self) -> CloseCode {
+        match self {
+            ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            _ => CloseCode::PROTOCOL_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::UnmaskedFrame => f.write_str("client frame is not masked"),
+            ProtocolError::MaskedFrame => f.write_str("server frame is masked"),
+            ProtocolError::ReservedBits(bits) => {
+                write!(f, "reserved bits {bits:#05b} set without an extension")
+            }
+            ProtocolError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
+            ProtocolError::InvalidPayloadLength => {
+                f.write_str("64-bit payload length has its most significant bit set")
+            }
+            ProtocolError::ControlFrameTooLong(len) => {
+                write!(f, "control frame payload of {len} bytes exceeds 125")
+            }
+            ProtocolError::FragmentedControlFrame => f.write_str("control frame is fragmented"),
+            ProtocolError::UnexpectedContinuation => {
+                f.write_str("continuation frame with no message to continue")
+            }
+            ProtocolError::ExpectedContinuation => {
+                f.write_str("new data frame inside a fragmented message")
+            }
+            ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
+            ProtocolError::InvalidCloseLength => f.write_str("close payload of one byte"),
+            ProtocolError::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
+            ProtocolError::FrameAfterClose => f.write_str("frame received after close"),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// Why an opening handshake failed (RFC 6455 §4). On the server side each
+/// maps to the HTTP status it is answered with ([`HandshakeError::status`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The bytes are not a well-formed HTTP/1.1 message head: 400.
+    Malformed(String),
+    /// The request or response head is bigger than `max_size` bytes or has
+    /// more than the allowed header fields: 431.
+    TooLarge {
+        /// What broke the limit: `"bytes"` or `"headers"`.
+        what: &'static str,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The request method is not GET (§4.2.1 item 1): 400.
+    MethodNotGet,
+    /// The request is older than HTTP/1.1 (§4.2.1 item 1): 400.
+    HttpVersion,
+    /// No `Host` header (§4.2.1 item 2): 400.
+    MissingHost,
+    /// `Upgrade` does not hold `websocket` (§4.2.1 item 3, §4.1 item 2).
+    MissingUpgrade,
+    /// `Connection` has no `Upgrade` token (§4.2.1 item 4, §4.1 item 3).
+    MissingConnectionUpgrade,
+    /// `Sec-WebSocket-Key` is missing, repeated, or not 16 bytes in base64
+    /// (§4.2.1 item 5): 400.
+    InvalidKey,
+    /// `Sec-WebSocket-Version` is missing or not 13 (§4.2.1 item 6): 426 with
+    /// `Sec-WebSocket-Version: 13`.
+    UnsupportedVersion,
+    /// The server answered with a status other than 101 (§4.1).
+    UnexpectedStatus(u16),
+    /// `Sec-WebSocket-Accept` is missing or wrong (§4.1 item 4).
+    InvalidAccept,
+    /// The server selected a subprotocol the client did not offer (§4.1 item 6).
+    UnofferedSubprotocol(String),
+    /// The server selected an extension the client did not offer (§4.1 item 5).
+    UnofferedExtension(String),
+    /// The request was refused by the server's own policy, with this status.
+    Rejected(u16),
+}
+
+impl HandshakeError {
+    /// The HTTP status a server answers this failure with.
+    pub fn status(&self) -> u16 {
+        match self {
+            HandshakeError::TooLarge { .. } => 431,
+            HandshakeError::UnsupportedVersion => 426,
+            HandshakeError::Rejected(status) => *status,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandshakeError::Malformed(why) => write!(f, "malformed HTTP: {why}"),
+            HandshakeError::TooLarge { what, max } => {
+                write!(f, "handshake too large: more than {max} {what}")
+            }
+            HandshakeError::MethodNotGet => f.write_str("method is not GET"),
+            HandshakeError::HttpVersion => f.write_str("HTTP version older than 1.1"),
+            HandshakeError::MissingHost => f.write_str("missing Host header"),
+            HandshakeError::MissingUpgrade => f.write_str("missing `Upgrade: websocket`"),
+            HandshakeError::MissingConnectionUpgrade => {
+                f.write_str("`Connection` header lacks the `upgrade` token")
+            }
+            HandshakeError::InvalidKey => {
+                f.write_str("Sec-WebSocket-Key missing, repeated, or not 16 bytes")
+            }
+            HandshakeError::UnsupportedVersion => {
+                f.write_str("Sec-WebSocket-Version missing or not 13")
+            }
+            HandshakeError::UnexpectedStatus(status) => {
+                write!(f, "server answered {status}, not 101")
+            }
+            HandshakeError::InvalidAccept => f.write_str("Sec-WebSocket-Accept missing or wrong"),
+            HandshakeError::UnofferedSubprotocol(p) => {
+                write!(f, "server selected subprotocol {p:?} that was not offered")
+            }
+            HandshakeError::UnofferedExtension(e) => {
+                write!(f, "server selected extension {e:?} that was not offered")
+            }
+            HandshakeError::Rejected(status) => write!(f, "request rejected with {status}"),
+        }
+    }
+}
+
+impl std::error::Error for HandshakeError {}
+
+/// Every error of this crate.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer broke RFC 6455; a Close frame with its code was queued.
+    Protocol(ProtocolError),
+    /// The opening handshake failed.
+    Handshake(HandshakeError),
+    /// A frame's payload is longer than `Config::max_frame_size`; closed
+    /// with 1009.
+    FrameTooLong {
+        /// The frame's payload length.
+        len: u64,
+        /// The configured maximum.
+        max_len: usize,
+    },
+    /// A message is longer than `Config::max_message_size`; closed with 1009.
+    MessageTooLong {
+        /// The message length known so far.
+        len: u64,
+        /// The configured maximum.
+        max_len: usize,
+    },
+    /// A message was sent, or a call made, after the connection closed.
+    ConnectionClosed,
+    /// `close` was called with a code that may not be sent (§7.4.1:
+    /// 1005, 1006, 1015 and codes outside the defined ranges).
+    InvalidCloseCode(CloseCode),
+    /// The peer closed the transport without a closing handshake (1006).
+    AbnormalClosure,
+    /// A timeout of the tokio layer elapsed (`what` names which).
+    Timeout {
+        /// Which timeout: `"handshake"` or `"close"`.
+        what: &'static str,
+    },
+    /// The URL given to `connect` is not a usable `ws://` URL.
+    InvalidUrl(String),
+    /// An I/O error of the transport.
+    Io(std::io::Error),
+}
+
+impl Error {
+    /// The close code the connection sent because of this error, if any.
+    pub fn close_code(&self) -> Option<CloseCode> {
+        match self {
+            Error::Protocol(e) => Some(e.close_code()),
+            Error::FrameTooLong { .. } | Error::MessageTooLong { .. } => {
+                Some(CloseCode::MESSAGE_TOO_BIG)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Protocol(e) => write!(f, "protocol error ({}): {e}", e.close_code()),
+            Error::Handshake(e) => write!(f, "handshake failed: {e}"),
+            Error::FrameTooLong { len, max_len } => {
+                write!(
+                    f,
+                    "frame of {len} bytes exceeds the limit of {max_len} (1009)"
+                )
+            }
+            Error::MessageTooLong { len, max_len } => write!(
+                f,
+                "message of at least {len} bytes exceeds the limit of {max_len} (1009)"
+            ),
+            Error::ConnectionClosed => f.write_str("connection already closed"),
+            Error::InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
+            Error::AbnormalClosure => {
+                f.write_str("peer closed the transport without a Close frame")
+            }
+            Error::Timeout { what } => write!(f, "{what} timed out"),
+            Error::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Protocol(e) => Some(e),
+            Error::Handshake(e) => Some(e),
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ProtocolError> for Error {
+    fn from(e: ProtocolError) -> Self {
+        Error::Protocol(e)
+    }
+}
+
+impl From<HandshakeError> for Error {
+    fn from(e: HandshakeError) -> Self {
+        Error::Handshake(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}

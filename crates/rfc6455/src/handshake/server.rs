@@ -1,0 +1,364 @@
+//! The server's side of the opening handshake: reading the client's request
+//! (RFC 6455 §4.2.1) and answering it, with 101 (§4.2.2) or an error status.
+
+use super::{
+    accept_key, bounded, check_extra_header, find_header, head_len, header_storage, is_token,
+    is_valid_key, list_contains, list_items, owned_headers, put_header, single_value, values,
+    VERSION,
+};
+use crate::{Config, HandshakeError};
+
+/// A client's opening handshake that passed every check of RFC 6455
+/// §4.2.1, as returned by [`parse_request`].
+///
+/// The server may still refuse it by its own policy (origin, resource,
+/// authentication: §4.2.2 items 2–4) with [`reject_response`] and
+/// [`HandshakeError::Rejected`], or take it with [`Request::accept`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request {
+    /// The Request-URI: the /resource name/ (path and query, §3), or an
+    /// absolute URI containing it (§4.2.1 item 1), as sent.
+    pub resource: String,
+    /// The `Host` value, trimmed (§4.2.1 item 2).
+    pub host: String,
+    /// The `Sec-WebSocket-Key` value, trimmed, still base64 (§4.2.1 item 5).
+    pub key: String,
+    /// The subprotocols offered in `Sec-WebSocket-Protocol`, most preferred
+    /// first, gathered from every such field (§4.2.1 item 8). Each is an
+    /// HTTP token.
+    pub protocols: Vec<String>,
+    /// The `Origin` value, if sent (§4.2.1 item 7, §10.2). A browser always
+    /// sends it; a server that serves browsers should check it.
+    pub origin: Option<String>,
+    /// Every header field of the request, in order, names as received
+    /// (compare them case-insensitively, or use [`Request::header`]).
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+/// Parses and validates a client's opening handshake from the start of `buf`
+/// (RFC 6455 §4.2.1).
+///
+/// - `Ok(None)`: the head is incomplete; call again with more bytes.
+/// - `Ok(Some((request, n)))`: the head took `n` bytes. Bytes after them
+///   are the client's first frames, to be handed to the connection.
+/// - `Err(e)`: answer with [`reject_response`]`(&e, ..)` and close.
+///   [`TooLarge`](HandshakeError::TooLarge) (431) once `buf` holds more than
+///   `config.max_handshake_size` bytes without a complete head, or the head
+///   has more than `config.max_handshake_headers` fields;
+///   [`Malformed`](HandshakeError::Malformed) (400) for bytes that are not
+///   an HTTP/1.x request head.
+///
+/// Checks, in the order of §4.2.1, each answered with 400 unless noted:
+/// 1. the method is `GET` ([`MethodNotGet`](HandshakeError::MethodNotGet))
+///    and the version HTTP/1.1 ([`HttpVersion`](HandshakeError::HttpVersion));
+/// 2. exactly one non-empty UTF-8 `Host` ([`MissingHost`](HandshakeError::MissingHost));
+/// 3. `Upgrade` holds the token `websocket`, any case
+///    ([`MissingUpgrade`](HandshakeError::MissingUpgrade));
+/// 4. `Connection`, a token list possibly split across several fields, holds
+///    `upgrade`, any case, e.g. `keep-alive, Upgrade`
+///    ([`MissingConnectionUpgrade`](HandshakeError::MissingConnectionUpgrade));
+/// 5. exactly one `Sec-WebSocket-Key`, base64 of exactly 16 bytes
+///    ([`InvalidKey`](HandshakeError::InvalidKey));
+/// 6. exactly one `Sec-WebSocket-Version`, `13`
+///    ([`UnsupportedVersion`](HandshakeError::UnsupportedVersion), 426,
+///    also when it is missing);
+/// 7. at most one `Origin`, in UTF-8; every offered subprotocol a token;
+///    no body (`Transfer-Encoding`, or `Content-Length` other than 0),
+///    since the bytes after the head are frames (all
+///    [`Malformed`](HandshakeError::Malformed)).
+///
+/// A header value that is not valid UTF-8 fails the check that reads it;
+/// other values are kept as bytes in [`Request::headers`].
+///
+/// ```
+/// use rfc6455::handshake::parse_request;
+/// use rfc6455::Config;
+///
+/// // The example of RFC 6455 §1.3.
+/// let wire = b"GET /chat HTTP/1.1\r\n\
+///     Host: server.example.com\r\n\
+///     Upgrade: websocket\r\n\
+///     Connection: Upgrade\r\n\
+///     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///     Origin: http://example.com\r\n\
+///     Sec-WebSocket-Protocol: chat, superchat\r\n\
+///     Sec-WebSocket-Version: 13\r\n\r\n";
+///
+/// let config = Config::default();
+/// assert_eq!(parse_request(&wire[..30], &config)?, None);
+/// let (request, n) = parse_request(wire, &config)?.unwrap();
+/// assert_eq!(n, wire.len());
+/// assert_eq!(request.resource, "/chat");
+/// assert_eq!(request.protocols, ["chat", "superchat"]);
+/// assert_eq!(request.origin.as_deref(), Some("http://example.com"));
+/// # Ok::<(), rfc6455::HandshakeError>(())
+/// ```
+pub fn parse_request(
+    buf: &[u8],
+    config: &Config,
+) -> Result<Option<(Request, usize)>, HandshakeError> {
+    let mut storage = header_storage(config);
+    let mut request = httparse::Request::new(&mut storage);
+    let status = request.parse(bounded(buf, config));
+    let Some(n) = head_len(status, buf.len(), config)? else {
+        return Ok(None);
+    };
+    // §4.2.1 item 1. HTTP methods are case-sensitive (RFC 7230 §3.1.1).
+    if request.method != Some("GET") {
+        return Err(HandshakeError::MethodNotGet);
+    }
+    // httparse reads only HTTP/1.0 (0) and HTTP/1.1 (1).
+    if request.version != Some(1) {
+        return Err(HandshakeError::HttpVersion);
+    }
+    let resource = request.path.unwrap_or("/").to_owned();
+    let headers: &[httparse::Header<'_>] = request.headers;
+
+    // §4.2.1 item 2. RFC 7230 §5.4: more than one Host is a 400.
+    let host = match single_value(headers, "host") {
+        Ok(Some(host)) if !host.is_empty() => {
+            std::str::from_utf8(host).map_err(|_| HandshakeError::MissingHost)?
+        }
+        Ok(_) => return Err(HandshakeError::MissingHost),
+        Err(()) => return Err(malformed("more than one Host header")),
+    };
+    // §4.2.1 items 3 and 4.
+    if !list_contains(headers, "upgrade", "websocket") {
+        return Err(HandshakeError::MissingUpgrade);
+    }
+    if !list_contains(headers, "connection", "upgrade") {
+        return Err(HandshakeError::MissingConnectionUpgrade);
+    }
+    // §4.2.1 item 5. A valid key is base64, so ASCII.
+    let key = match single_value(headers, "sec-websocket-key") {
+        Ok(Some(key)) if is_valid_key(key) => String::from_utf8_lossy(key).into_owned(),
+        _ => return Err(HandshakeError::InvalidKey),
+    };
+    // §4.2.1 item 6, §4.4.
+    match single_value(headers, "sec-websocket-version") {
+        Ok(Some(version)) if version == VERSION.as_bytes() => {}
+        _ => return Err(HandshakeError::UnsupportedVersion),
+    }
+    // §4.2.1 item 7.
+    let origin = match single_value(headers, "origin") {
+        Ok(None) => None,
+        Ok(Some(origin)) => Some(
+            std::str::from_utf8(origin)
+                .map_err(|_| malformed("Origin is not UTF-8"))?
+                .to_owned(),
+        ),
+        Err(()) => return Err(malformed("more than one Origin header")),
+    };
+    // §4.2.1 item 8, §4.1 item 10: 1#token.
+    let mut protocols = Vec::new();
+    for item in values(headers, "sec-websocket-protocol").flat_map(list_items) {
+        if !is_token(item) {
+            return Err(malformed("Sec-WebSocket-Protocol is not a list of tokens"));
+        }
+        protocols.push(String::from_utf8_lossy(item).into_owned());
+    }
+    // Whatever follows the head is read as frames; a body announced here
+    // would be read as frames by us and as a body by a proxy in between.
+    if values(headers, "transfer-encoding").next().is_some()
+        || values(headers, "content-length").any(|v| super::trim_ows(v) != b"0")
+    {
+        return Err(malformed("handshake request has a body"));
+    }
+
+    Ok(Some((
+        Request {
+            resource,
+            host: host.to_owned(),
+            key,
+            protocols,
+            origin,
+            headers: owned_headers(headers),
+        },
+        n,
+    )))
+}
+
+fn malformed(why: &str) -> HandshakeError {
+    HandshakeError::Malformed(why.to_owned())
+}
+
+impl Request {
+    /// The value of the first header field called `name`, compared
+    /// case-insensitively.
+    ///
+    /// ```
+    /// # use rfc6455::{handshake::parse_request, Config};
+    /// # let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\
+    /// #     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+    /// #     Cookie: id=7\r\n\r\n";
+    /// let (request, _) = parse_request(wire, &Config::default())?.unwrap();
+    /// assert_eq!(request.header("cookie"), Some(&b"id=7"[..]));
+    /// # Ok::<(), rfc6455::HandshakeError>(())
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        find_header(&self.headers, name)
+    }
+
+    /// Appends the server's opening handshake, accepting this request
+    /// (RFC 6455 §4.2.2 item 5): `HTTP/1.1 101 Switching Protocols`,
+    /// `Upgrade: websocket`, `Connection: Upgrade`, `Sec-WebSocket-Accept`
+    /// ([`accept_key`](super::accept_key) of the key), and
+    /// `Sec-WebSocket-Protocol` if `protocol` is `Some`.
+    ///
+    /// `protocol` must be one of [`Request::protocols`] (§4.2.2 item 4,
+    /// /subprotocol/): otherwise nothing is written and the error is
+    /// [`HandshakeError::UnofferedSubprotocol`].
+    ///
+    /// ```
+    /// # use rfc6455::{handshake::parse_request, Config};
+    /// # let wire = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+    /// #     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    /// #     Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    /// let (request, _) = parse_request(wire, &Config::default())?.unwrap();
+    /// let mut out = Vec::new();
+    /// request.accept(Some("chat"), &mut out)?;
+    /// // The answer of RFC 6455 §1.3, byte for byte.
+    /// assert_eq!(
+    ///     out,
+    ///     b"HTTP/1.1 101 Switching Protocols\r\n\
+    ///       Upgrade: websocket\r\n\
+    ///       Connection: Upgrade\r\n\
+    ///       Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+    ///       Sec-WebSocket-Protocol: chat\r\n\r\n"
+    /// );
+    /// assert!(request.accept(Some("mqtt"), &mut Vec::new()).is_err());
+    /// # Ok::<(), rfc6455::HandshakeError>(())
+    /// ```
+    pub fn accept(&self, protocol: Option<&str>, out: &mut Vec<u8>) -> Result<(), HandshakeError> {
+        self.accept_with_headers(protocol, &[], out)
+    }
+
+    /// Like [`Request::accept`], with extra header fields (such as
+    /// `Set-Cookie`) after the handshake's own.
+    ///
+    /// Nothing is written, and the error is
+    /// [`HandshakeError::Malformed`], if a name is not a token or is a field
+    /// the handshake writes itself, or a value holds a control character
+    /// such as CR or LF.
+    pub fn accept_with_headers(
+        &self,
+        protocol: Option<&str>,
+        headers: &[(&str, &str)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), HandshakeError> {
+        if let Some(protocol) = protocol {
+            if !self.protocols.iter().any(|offered| offered == protocol) {
+                return Err(HandshakeError::UnofferedSubprotocol(protocol.to_owned()));
+            }
+        }
+        for (name, value) in headers {
+            check_extra_header(name, value)?;
+        }
+        out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
+        put_header(out, "Upgrade", b"websocket");
+        put_header(out, "Connection", b"Upgrade");
+        put_header(
+            out,
+            "Sec-WebSocket-Accept",
+            accept_key(self.key.as_bytes()).as_bytes(),
+        );
+        if let Some(protocol) = protocol {
+            put_header(out, "Sec-WebSocket-Protocol", protocol.as_bytes());
+        }
+        for (name, value) in headers {
+            put_header(out, name, value.as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+}
+
+/// Appends the response that refuses a handshake (RFC 6455 §4.2.1, §4.2.2
+/// items 2–4): the status line with [`HandshakeError::status`] and its
+/// reason phrase, `Connection: close`, `Content-Type: text/plain;
+/// charset=utf-8`, `Content-Length`, and the error's `Display` as the body.
+/// The caller sends it, then closes the connection.
+///
+/// A 426 for [`UnsupportedVersion`](HandshakeError::UnsupportedVersion) also
+/// carries `Sec-WebSocket-Version: 13`, the version this server speaks
+/// (§4.2.2 item 4, /version/; §4.4), and `Upgrade: websocket`, which a 426
+/// must name (RFC 7231 §6.5.15); `Connection` then lists `Upgrade` too, as a
+/// sender of `Upgrade` must (RFC 7230 §6.7).
+///
+/// [`Rejected`](HandshakeError::Rejected) carries the application's status
+/// (403 Forbidden for a refused origin, 404 Not Found for an unknown
+/// resource...). A status outside 300–599, which cannot refuse an upgrade,
+/// is written as 500.
+///
+/// ```
+/// use rfc6455::handshake::reject_response;
+/// use rfc6455::HandshakeError;
+///
+/// let mut out = Vec::new();
+/// reject_response(&HandshakeError::UnsupportedVersion, &mut out);
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+/// assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
+///
+/// let mut out = Vec::new();
+/// reject_response(&HandshakeError::Rejected(403), &mut out);
+/// assert!(out.starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
+/// ```
+pub fn reject_response(error: &HandshakeError, out: &mut Vec<u8>) {
+    let status = match error.status() {
+        status @ 300..=599 => status,
+        _ => 500,
+    };
+    let body = error.to_string();
+    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).as_bytes());
+    if status == 426 {
+        put_header(out, "Sec-WebSocket-Version", VERSION.as_bytes());
+        put_header(out, "Upgrade", b"websocket");
+        put_header(out, "Connection", b"Upgrade, close");
+    } else {
+        put_header(out, "Connection", b"close");
+    }
+    put_header(out, "Content-Type", b"text/plain; charset=utf-8");
+    put_header(out, "Content-Length", body.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body.as_bytes());
+}
+
+/// The reason phrase of `status` (RFC 7231 §6.1, RFC 6585 §5), or a generic
+/// one for its class.
+fn reason_phrase(status: u16) -> &'static str {
+    http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or(match status {
+            300..=399 => "Redirection",
+            400..=499 => "Client Error",
+            _ => "Server Error",
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_phrases() {
+        assert_eq!(reason_phrase(400), "Bad Request");
+        assert_eq!(reason_phrase(403), "Forbidden");
+        assert_eq!(reason_phrase(426), "Upgrade Required");
+        assert_eq!(reason_phrase(431), "Request Header Fields Too Large");
+        assert_eq!(reason_phrase(499), "Client Error");
+        assert_eq!(reason_phrase(599), "Server Error");
+    }
+
+    #[test]
+    fn reject_body_length_matches() {
+        let mut out = Vec::new();
+        reject_response(&HandshakeError::MissingHost, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(body, "missing Host header");
+        assert!(head.contains(&format!("\r\nContent-Length: {}", body.len())));
+    }
+}

@@ -1,0 +1,245 @@
+//! The opening handshake over a tokio stream, bounded in size and time.
+
+use super::WebSocket;
+use crate::config::Config;
+use crate::connection::Role;
+use crate::error::{Error, HandshakeError};
+use crate::handshake::{self, ClientRequest};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Accepts a WebSocket connection on `stream` with the default [`Config`].
+///
+/// Reads the client's opening handshake, validates it (RFC 6455 §4.2.1),
+/// and answers 101, or the status the failure names (400, 426 with
+/// `Sec-WebSocket-Version: 13`, 431) before returning the error. Bytes the
+/// client sent right behind its request are kept as the first frames.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), rfc6455::Error> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+/// let (stream, _) = listener.accept().await?;
+/// let ws = rfc6455::accept(stream).await?;
+/// # Ok(()) }
+/// ```
+pub async fn accept<S>(stream: S) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    accept_with_config(stream, Config::default()).await
+}
+
+/// [`accept`] with the given limits.
+pub async fn accept_with_config<S>(mut stream: S, config: Config) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let timeout = config.handshake_timeout;
+    let work = async {
+        let mut buf = Vec::new();
+        loop {
+            read_some(&mut stream, &mut buf, &config).await?;
+            match handshake::parse_request(&buf, &config) {
+                Ok(None) => continue,
+                Ok(Some((request, used))) => {
+                    let mut response = Vec::new();
+                    request.accept(None, &mut response)?;
+                    stream.write_all(&response).await?;
+                    stream.flush().await?;
+                    return Ok((buf, used));
+                }
+                Err(error) => {
+                    let mut response = Vec::new();
+                    handshake::reject_response(&error, &mut response);
+                    // Best effort: the peer may already be gone.
+                    let _ = stream.write_all(&response).await;
+                    let _ = stream.shutdown().await;
+                    return Err(Error::Handshake(error));
+                }
+            }
+        }
+    };
+    let (buf, used) = tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| Error::Timeout { what: "handshake" })??;
+    let mut ws = WebSocket::from_raw(stream, Role::Server, config);
+    ws.connection_mut().receive(&buf[used..]);
+    Ok(ws)
+}
+
+/// Connects to a `ws://host[:port][/path][?query]` URL with the default
+/// [`Config`] and runs the client's opening handshake (RFC 6455 §4.1).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), rfc6455::Error> {
+/// use futures_util::{SinkExt, StreamExt};
+/// let mut ws = rfc6455::connect("ws://127.0.0.1:9001/chat").await?;
+/// ws.send(rfc6455::Message::text("hello")).await?;
+/// let reply = ws.next().await;
+/// # Ok(()) }
+/// ```
+pub async fn connect(url: &str) -> Result<WebSocket<TcpStream>, Error> {
+    connect_with_config(url, Config::default()).await
+}
+
+/// [`connect`] with the given limits.
+pub async fn connect_with_config(url: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+    let target = Target::parse(url)?;
+    let timeout = config.handshake_timeout;
+    let work = async {
+        let stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
+        stream.set_nodelay(true)?;
+        let request = ClientRequest::new(&target.host_header, &target.resource);
+        client_handshake(stream, &request, config).await
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| Error::Timeout { what: "handshake" })?
+}
+
+/// Runs the client's opening handshake for `request` over an already
+/// connected `stream` (for example a TLS stream), without a timeout of its
+/// own (wrap it in `tokio::time::timeout`).
+pub async fn client_handshake<S>(
+    mut stream: S,
+    request: &ClientRequest,
+    config: Config,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut out = Vec::new();
+    request.encode(&mut out);
+    stream.write_all(&out).await?;
+    stream.flush().await?;
+    let mut buf = Vec::new();
+    loop {
+        read_some(&mut stream, &mut buf, &config).await?;
+        if let Some((response, used)) = request.parse_response(&buf, &config)? {
+            let mut ws = WebSocket::from_raw(stream, Role::Client, config);
+            ws.set_protocol(response.protocol);
+            // A server may send its first frames right behind the 101.
+            ws.connection_mut().receive(&buf[used..]);
+            return Ok(ws);
+        }
+    }
+}
+
+/// Reads once more into `buf`, never past one byte beyond the handshake
+/// limit (so the parser can tell that the limit was broken).
+async fn read_some<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    config: &Config,
+) -> Result<(), Error> {
+    let room = (config.max_handshake_size + 1).saturating_sub(buf.len());
+    if room == 0 {
+        return Err(HandshakeError::TooLarge {
+            what: "bytes",
+            max: config.max_handshake_size,
+        }
+        .into());
+    }
+    let start = buf.len();
+    buf.resize(start + room.min(4096), 0);
+    let n = stream.read(&mut buf[start..]).await?;
+    buf.truncate(start + n);
+    if n == 0 {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed during the opening handshake",
+        )));
+    }
+    Ok(())
+}
+
+/// Where a `ws://` URL points.
+#[derive(Debug, PartialEq, Eq)]
+struct Target {
+    /// Host to connect to (no brackets around IPv6).
+    host: String,
+    port: u16,
+    /// The `Host` header value.
+    host_header: String,
+    /// Path and query, at least `/`.
+    resource: String,
+}
+
+impl Target {
+    fn parse(url: &str) -> Result<Target, Error> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
+        match uri.scheme_str() {
+            Some("ws") => {}
+            Some("wss") => {
+                return Err(Error::InvalidUrl(format!(
+                    "{url}: wss:// (TLS) is not supported by this build"
+                )))
+            }
+            _ => return Err(Error::InvalidUrl(format!("{url}: scheme must be ws://"))),
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| Error::InvalidUrl(format!("{url}: no host")))?;
+        if authority.as_str().contains('@') {
+            return Err(Error::InvalidUrl(format!(
+                "{url}: user info is not supported"
+            )));
+        }
+        let host = authority.host();
+        let port = authority.port_u16().unwrap_or(80);
+        let host_header = match authority.port_u16() {
+            Some(port) if port != 80 => format!("{host}:{port}"),
+            _ => host.to_owned(),
+        };
+        let resource = match uri.path_and_query().map(|p| p.as_str()) {
+            None | Some("") => "/".to_owned(),
+            Some(p) => p.to_owned(),
+        };
+        Ok(Target {
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port,
+            host_header,
+            resource,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ws_urls() {
+        let t = Target::parse("ws://example.com/chat?x=1").unwrap();
+        assert_eq!(
+            t,
+            Target {
+                host: "example.com".into(),
+                port: 80,
+                host_header: "example.com".into(),
+                resource: "/chat?x=1".into()
+            }
+        );
+        let t = Target::parse("ws://[::1]:9001").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 9001));
+        assert_eq!(t.host_header, "[::1]:9001");
+        assert_eq!(t.resource, "/");
+        assert!(matches!(
+            Target::parse("http://x/"),
+            Err(Error::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            Target::parse("wss://x/"),
+            Err(Error::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            Target::parse("not a url"),
+            Err(Error::InvalidUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,13 @@
+//! The tokio layer: async `connect`, `accept`, and [`WebSocket`], a
+//! `Stream` + `Sink` of [`Message`](crate::Message)s over any
+//! `AsyncRead + AsyncWrite`.
+//!
+//! This layer only moves bytes and keeps time (handshake and closing
+//! timeouts). Every protocol rule lives in the sans-IO
+//! [`Connection`](crate::Connection); if one shows up here, it belongs there.
+
+mod handshake;
+mod stream;
+
+pub use handshake::{accept, accept_with_config, client_handshake, connect, connect_with_config};
+pub use stream::WebSocket;

@@ -1,0 +1,334 @@
+//! [`WebSocket`]: a [`Connection`] driven over an async byte stream.
+
+use crate::close::{CloseCode, CloseFrame};
+use crate::config::Config;
+use crate::connection::{Connection, Role};
+use crate::error::Error;
+use crate::message::Message;
+use futures_core::Stream;
+use futures_sink::Sink;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+/// How many bytes one read asks the transport for.
+const READ_CHUNK: usize = 16 << 10;
+
+/// A WebSocket over an async stream: a `Stream` of received [`Message`]s
+/// and a `Sink` of messages to send.
+///
+/// Received Pings are answered automatically (the Ping is still yielded).
+/// When the peer sends Close, the reply is flushed, the transport is
+/// closed the way RFC 6455 §7.1.1 says (the server first; the client waits
+/// for it, up to `Config::close_timeout`), then the Close is yielded and
+/// the stream ends. When the peer breaks the protocol, the Close frame
+/// with the code the RFC names is flushed and the closing finished before
+/// the error is yielded, so a loop that stops at the first error still
+/// answers the peer correctly.
+///
+/// ```no_run
+/// # async fn run(ws: &mut rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+/// use futures_util::{SinkExt, StreamExt};
+/// while let Some(msg) = ws.next().await {
+///     match msg? {
+///         rfc6455::Message::Text(text) => println!("got {text}"),
+///         rfc6455::Message::Close(frame) => println!("closed: {frame:?}"),
+///         _ => {}
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct WebSocket<S> {
+    io: S,
+    conn: Connection,
+    protocol: Option<String>,
+    /// Runs from the moment a Close is sent: bounds the closing handshake.
+    close_deadline: Option<Pin<Box<Sleep>>>,
+    /// Set once no more events will come: what is left to yield.
+    closing: Option<Closing>,
+    /// The transport returned end-of-file.
+    eof: bool,
+    /// Everything is over; the stream yields `None`.
+    done: bool,
+}
+
+#[derive(Debug)]
+struct Closing {
+    /// The last item: the peer's Close, or the error that failed us.
+    last: Option<Result<Message, Error>>,
+    flushed: bool,
+    shut_down: bool,
+}
+
+impl<S> WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Wraps a stream whose opening handshake is already done (for
+    /// example one upgraded by an HTTP server).
+    pub fn from_raw(io: S, role: Role, config: Config) -> Self {
+        WebSocket {
+            io,
+            conn: Connection::new(role, config),
+            protocol: None,
+            close_deadline: None,
+            closing: None,
+            eof: false,
+            done: false,
+        }
+    }
+
+    /// The subprotocol the handshake selected, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    pub(crate) fn set_protocol(&mut self, protocol: Option<String>) {
+        self.protocol = protocol;
+    }
+
+    /// The sans-IO connection inside.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The sans-IO connection inside, mutably.
+    pub fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &S {
+        &self.io
+    }
+
+    /// Starts the closing handshake with `code` and `reason`, then waits
+    /// (up to `Config::close_timeout`) for the peer's Close and the end of
+    /// the transport, discarding messages that arrive meanwhile.
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        if !self.conn.close_sent() {
+            self.conn.close(Some(CloseFrame::new(code, reason)))?;
+        }
+        std::future::poll_fn(|cx| self.poll_close_handshake(cx)).await
+    }
+
+    fn poll_close_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        loop {
+            match ready!(self.poll_next_message(cx)) {
+                None => return Poll::Ready(Ok(())),
+                Some(Err(Error::AbnormalClosure)) if self.conn.close_sent() => {
+                    return Poll::Ready(Ok(()))
+                }
+                Some(Err(e)) => return Poll::Ready(Err(e)),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Writes pending output until none is left.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.conn.pending_output().is_empty() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, self.conn.pending_output()))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.conn.advance_output(n);
+        }
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    /// Reads once from the transport into the connection. `Ok(0)` is EOF.
+    fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let input = self.conn.input_mut();
+        let start = input.len();
+        input.resize(start + READ_CHUNK, 0);
+        let mut buf = ReadBuf::new(&mut input[start..]);
+        let result = Pin::new(&mut self.io).poll_read(cx, &mut buf);
+        let n = buf.filled().len();
+        self.conn.input_mut().truncate(start + n);
+        ready!(result)?;
+        Poll::Ready(Ok(n))
+    }
+
+    fn arm_close_deadline(&mut self) {
+        if self.close_deadline.is_none() {
+            let timeout = self.conn.config().close_timeout;
+            self.close_deadline = Some(Box::pin(tokio::time::sleep(timeout)));
+        }
+    }
+
+    fn close_timed_out(&mut self, cx: &mut Context<'_>) -> bool {
+        self.close_deadline
+            .as_mut()
+            .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready())
+    }
+
+    fn poll_next_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            if self.closing.is_some() {
+                ready!(self.poll_finish(cx));
+                self.done = true;
+                let last = self.closing.as_mut().and_then(|c| c.last.take());
+                return Poll::Ready(last);
+            }
+            if self.conn.close_sent() {
+                self.arm_close_deadline();
+            }
+            match self.conn.next_event() {
+                Ok(Some(msg @ Message::Close(_))) => {
+                    self.start_closing(Some(Ok(msg)));
+                    continue;
+                }
+                Ok(Some(msg)) => return Poll::Ready(Some(Ok(msg))),
+                Ok(None) => {}
+                Err(error) => {
+                    self.start_closing(Some(Err(error)));
+                    continue;
+                }
+            }
+            if self.close_timed_out(cx) {
+                // We sent Close and the peer never answered.
+                self.start_closing(Some(Err(Error::Timeout { what: "close" })));
+                continue;
+            }
+            // Coalesced output (Pongs) goes out before we wait for input;
+            // past the buffer bound, stop reading until the peer reads.
+            if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
+                self.done = true;
+                return Poll::Ready(Some(Err(e.into())));
+            }
+            if self.conn.pending_output().len() > self.conn.config().max_write_buffer_size {
+                return Poll::Pending;
+            }
+            if self.eof {
+                self.done = true;
+                if self.conn.close_sent() {
+                    return Poll::Ready(None);
+                }
+                return Poll::Ready(Some(Err(Error::AbnormalClosure)));
+            }
+            match ready!(self.poll_read_in(cx)) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(e.into())));
+                }
+            }
+        }
+    }
+
+    fn start_closing(&mut self, last: Option<Result<Message, Error>>) {
+        self.arm_close_deadline();
+        self.closing = Some(Closing {
+            last,
+            flushed: false,
+            shut_down: false,
+        });
+    }
+
+    /// Finishes the connection: flush our Close, close the transport in
+    /// the order §7.1.1 gives, and wait for the peer to close its side,
+    /// all bounded by the close deadline.
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.close_timed_out(cx) {
+            return Poll::Ready(());
+        }
+        let Some(closing) = self.closing.as_mut() else {
+            return Poll::Ready(());
+        };
+        if !closing.flushed {
+            let flushed = ready!(self.poll_write_out(cx));
+            let Some(closing) = self.closing.as_mut() else {
+                return Poll::Ready(());
+            };
+            closing.flushed = true;
+            if flushed.is_err() {
+                return Poll::Ready(());
+            }
+        }
+        // The server closes first (and either side on failure); a client
+        // waits for the server to do it.
+        let close_first = self.conn.should_close_transport() || self.conn.role() == Role::Server;
+        if close_first && !self.closing.as_ref().is_some_and(|c| c.shut_down) {
+            // Errors here mean the transport is gone already: done either way.
+            let _ = ready!(Pin::new(&mut self.io).poll_shutdown(cx));
+            if let Some(closing) = self.closing.as_mut() {
+                closing.shut_down = true;
+            }
+        }
+        // Drain until the peer closes, so that unread input does not turn
+        // our close into a reset that could destroy the Close frame in
+        // flight.
+        let mut scratch = [0u8; 4096];
+        while !self.eof {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf)) {
+                Ok(()) if buf.filled().is_empty() => self.eof = true,
+                Ok(()) => {}
+                Err(_) => self.eof = true,
+            }
+        }
+        if !close_first {
+            let _ = Pin::new(&mut self.io).poll_shutdown(cx);
+        }
+        Poll::Ready(())
+    }
+}
+
+impl<S> Stream for WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_next_message(cx)
+    }
+}
+
+impl<S> Sink<Message> for WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if this.done || this.conn.close_sent() {
+            return Poll::Ready(Err(Error::ConnectionClosed));
+        }
+        if this.conn.pending_output().len() >= this.conn.config().write_buffer_size {
+            ready!(this.poll_write_out(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        self.get_mut().conn.send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_out(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Sends a Close (1000) unless one was sent, then completes the closing
+    /// handshake, discarding messages that arrive meanwhile.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if !this.done && !this.conn.close_sent() {
+            this.conn
+                .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
+        }
+        this.poll_close_handshake(cx)
+    }
+}

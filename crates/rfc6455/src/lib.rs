@@ -1,0 +1,68 @@
+//! A WebSocket implementation (RFC 6455), written from scratch.
+//!
+//! Three layers, each usable alone:
+//!
+//! 1. **Codec**: pure functions over bytes: [`frame`] headers (§5.2),
+//!    [`mask`]ing (§5.3), the opening [`handshake`] (§4), close codes
+//!    ([`CloseCode`], §7.4) and incremental [`utf8`] validation (§8.1).
+//! 2. **Connection**: [`Connection`], a sans-IO state machine for both
+//!    roles. Bytes in, events out; messages in, bytes out. It has no
+//!    sockets and no clock, so it is deterministic and can be driven by any
+//!    runtime, or by a test that injects any byte.
+//! 3. **IO** (feature `tokio`, on by default): [`connect`], [`accept`] and
+//!    [`WebSocket`], a `futures` `Stream` + `Sink` of [`Message`]s.
+//!
+//! Every limit a peer can push against lives in [`Config`], with safe
+//! defaults. Every violation of the RFC by the peer is answered by the
+//! connection itself with the Close code the RFC names, before the error
+//! reaches the caller.
+//!
+//! # Example: an echo server
+//!
+//! ```no_run
+//! # #[cfg(feature = "tokio")]
+//! # async fn run() -> Result<(), rfc6455::Error> {
+//! use futures_util::{SinkExt, StreamExt};
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9001").await?;
+//! loop {
+//!     let (stream, _) = listener.accept().await?;
+//!     tokio::spawn(async move {
+//!         let mut ws = rfc6455::accept(stream).await?;
+//!         while let Some(msg) = ws.next().await {
+//!             let msg = msg?;
+//!             if msg.is_data() {
+//!                 ws.send(msg).await?;
+//!             }
+//!         }
+//!         Ok::<_, rfc6455::Error>(())
+//!     });
+//! }
+//! # }
+//! ```
+#![warn(missing_docs, unreachable_pub)]
+#![deny(unsafe_code)]
+
+mod close;
+mod config;
+mod connection;
+mod error;
+pub mod frame;
+pub mod handshake;
+pub mod mask;
+mod message;
+pub mod utf8;
+
+#[cfg(feature = "tokio")]
+mod io;
+
+pub use close::{CloseCode, CloseFrame};
+pub use config::Config;
+pub use connection::{Connection, Role};
+pub use error::{Error, HandshakeError, ProtocolError};
+pub use message::{Message, Utf8Bytes};
+
+#[cfg(feature = "tokio")]
+pub use io::{
+    accept, accept_with_config, client_handshake, connect, connect_with_config, WebSocket,
+};

@@ -1,0 +1,155 @@
+//! Messages as the application sees them: whole Text and Binary messages
+//! and the control frames Ping, Pong and Close (RFC 6455 §5.4–§5.6).
+
+use crate::close::CloseFrame;
+use bytes::Bytes;
+use std::fmt;
+use std::ops::Deref;
+
+/// Bytes that are known to be valid UTF-8; cheap to clone, derefs to `str`.
+///
+/// ```
+/// use rfc6455::Utf8Bytes;
+/// let text = Utf8Bytes::from("héllo");
+/// assert_eq!(text.as_str(), "héllo");
+/// assert!(Utf8Bytes::try_from(bytes::Bytes::from_static(b"\xff")).is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Utf8Bytes(Bytes);
+
+impl Utf8Bytes {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // The invariant of this type: the bytes are valid UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The underlying bytes.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// Unwraps into the underlying bytes.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// Wraps bytes the caller has already validated.
+    pub(crate) fn from_validated(bytes: Bytes) -> Self {
+        debug_assert!(std::str::from_utf8(&bytes).is_ok());
+        Utf8Bytes(bytes)
+    }
+}
+
+impl Deref for Utf8Bytes {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for Utf8Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Utf8Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for Utf8Bytes {
+    fn from(s: String) -> Self {
+        Utf8Bytes(Bytes::from(s))
+    }
+}
+
+impl From<&'static str> for Utf8Bytes {
+    fn from(s: &'static str) -> Self {
+        Utf8Bytes(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl TryFrom<Bytes> for Utf8Bytes {
+    type Error = std::str::Utf8Error;
+    fn try_from(bytes: Bytes) -> Result<Self, Self::Error> {
+        std::str::from_utf8(&bytes)?;
+        Ok(Utf8Bytes(bytes))
+    }
+}
+
+/// A WebSocket message.
+///
+/// ```
+/// use rfc6455::Message;
+/// let m = Message::text("hi");
+/// assert!(m.is_data());
+/// assert_eq!(m.payload().as_ref(), b"hi");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message (opcode 0x1), valid UTF-8.
+    Text(Utf8Bytes),
+    /// A binary message (opcode 0x2).
+    Binary(Bytes),
+    /// A Ping (opcode 0x9), at most 125 bytes. The connection answers
+    /// received pings by itself.
+    Ping(Bytes),
+    /// A Pong (opcode 0xA), at most 125 bytes.
+    Pong(Bytes),
+    /// A Close (opcode 0x8), with its code and reason if it had one.
+    Close(Option<CloseFrame>),
+}
+
+impl Message {
+    /// A text message.
+    pub fn text(text: impl Into<Utf8Bytes>) -> Self {
+        Message::Text(text.into())
+    }
+
+    /// A binary message.
+    pub fn binary(data: impl Into<Bytes>) -> Self {
+        Message::Binary(data.into())
+    }
+
+    /// Whether this is a Text or Binary message.
+    pub fn is_data(&self) -> bool {
+        matches!(self, Message::Text(_) | Message::Binary(_))
+    }
+
+    /// The payload bytes (for Close, the encoded code and reason).
+    pub fn payload(&self) -> Bytes {
+        match self {
+            Message::Text(t) => t.as_bytes().clone(),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.clone(),
+            Message::Close(Some(frame)) => frame.to_payload(),
+            Message::Close(None) => Bytes::new(),
+        }
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message::Text(s.into())
+    }
+}
+
+impl From<&'static str> for Message {
+    fn from(s: &'static str) -> Self {
+        Message::Text(s.into())
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(v: Vec<u8>) -> Self {
+        Message::Binary(v.into())
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(b: Bytes) -> Self {
+        Message::Binary(b)
+    }
+}

@@ -1,0 +1,75 @@
+//! The Autobahn Testsuite's client testee.
+//!
+//! `fuzzclient [--url ws://HOST:PORT] [--agent NAME]` asks a
+//! `wstest -m fuzzingserver` for its case count, runs every case (echoing
+//! each Text and Binary message back), then asks it to write its reports.
+
+use futures_util::{SinkExt, StreamExt};
+use rfc6455::Message;
+use std::time::Instant;
+
+const USAGE: &str =
+    "usage: fuzzclient [--url ws://HOST:PORT] [--agent NAME]   (default ws://127.0.0.1:9001, rfc6455)";
+
+#[tokio::main]
+async fn main() {
+    let mut url = String::from("ws://127.0.0.1:9001");
+    let mut agent = String::from("rfc6455");
+    let flags = &mut [("--url", &mut url), ("--agent", &mut agent)];
+    if let Err(message) = testee::parse_flags(std::env::args().skip(1), USAGE, flags) {
+        eprintln!("{message}");
+        std::process::exit(2);
+    }
+    if let Err(e) = run(url.trim_end_matches('/'), &agent).await {
+        eprintln!("fuzzclient: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(base: &str, agent: &str) -> Result<(), rfc6455::Error> {
+    let count = case_count(base).await?;
+    eprintln!("fuzzclient: {count} cases");
+    let started = Instant::now();
+    for case in 1..=count {
+        let url = format!("{base}/runCase?case={case}&agent={agent}");
+        if let Err(e) = echo(&url).await {
+            eprintln!("fuzzclient: case {case}: {e}");
+        }
+        if case % 25 == 0 || case == count {
+            eprintln!(
+                "fuzzclient: [{case}/{count}] {:.1}s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let mut ws = rfc6455::connect(&format!("{base}/updateReports?agent={agent}")).await?;
+    while let Some(msg) = ws.next().await {
+        msg?;
+    }
+    eprintln!("fuzzclient: reports updated");
+    Ok(())
+}
+
+async fn case_count(base: &str) -> Result<u32, rfc6455::Error> {
+    let mut ws = rfc6455::connect(&format!("{base}/getCaseCount")).await?;
+    let mut count = None;
+    while let Some(msg) = ws.next().await {
+        if let Message::Text(text) = msg? {
+            count = text.trim().parse().ok();
+        }
+    }
+    count.ok_or_else(|| {
+        rfc6455::Error::InvalidUrl(format!("{base}/getCaseCount gave no case count"))
+    })
+}
+
+async fn echo(url: &str) -> Result<(), rfc6455::Error> {
+    let mut ws = rfc6455::connect(url).await?;
+    while let Some(msg) = ws.next().await {
+        let msg = msg?;
+        if msg.is_data() {
+            ws.send(msg).await?;
+        }
+    }
+    Ok(())
+}
