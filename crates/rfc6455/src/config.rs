@@ -5,6 +5,7 @@
 //! (request and response size, header count) and by the tokio layer (time
 //! limits). It holds no state of its own.
 
+use crate::deflate::DeflateConfig;
 use std::time::Duration;
 
 /// Limits and settings of one connection. `Config::default()` is safe to
@@ -43,6 +44,10 @@ pub struct Config {
     /// How long to wait for the peer's part of the closing handshake, and
     /// for a server to close TCP after it (tokio layer). Default: 5 s.
     pub close_timeout: Duration,
+    /// permessage-deflate (RFC 7692): offered by a client and accepted by a
+    /// server when `Some`. Decompressed messages count against
+    /// `max_message_size` as they are produced. Default: `None` (off).
+    pub deflate: Option<DeflateConfig>,
 }
 
 impl Default for Config {
@@ -56,6 +61,7 @@ impl Default for Config {
             max_write_buffer_size: 4 << 20,
             handshake_timeout: Duration::from_secs(10),
             close_timeout: Duration::from_secs(5),
+            deflate: None,
         }
     }
 }

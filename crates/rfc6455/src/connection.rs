@@ -24,6 +24,7 @@
 
 use crate::close::CloseFrame;
 use crate::config::Config;
+use crate::deflate::{DeflateParams, Deflater, InflateError, Inflater};
 use crate::error::{Error, ProtocolError};
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
 use crate::mask::apply_mask;
@@ -57,8 +58,22 @@ struct InFrame {
 #[derive(Debug)]
 struct InMessage {
     opcode: OpCode,
-    data: BytesMut,
+    /// RSV1 was set on the first frame: the payload is DEFLATE (RFC 7692 §6).
+    compressed: bool,
+    /// The message so far, decompressed.
+    data: Vec<u8>,
 }
+
+/// The negotiated permessage-deflate state of both directions.
+#[derive(Debug)]
+struct Deflate {
+    inflater: Inflater,
+    deflater: Deflater,
+    threshold: usize,
+}
+
+/// RSV1: "per-message compressed" under permessage-deflate (RFC 7692 §6).
+const RSV1: u8 = 0b100;
 
 /// One WebSocket connection, sans IO.
 ///
@@ -91,12 +106,56 @@ pub struct Connection {
     close_sent: bool,
     close_received: bool,
     failed: bool,
+    deflate: Option<Deflate>,
+    /// Reused buffer for compressed payloads on their way out.
+    scratch: Vec<u8>,
     rng: StdRng,
 }
 
 impl Connection {
-    /// A connection in the open state, right after the opening handshake.
+    /// A connection in the open state, right after an opening handshake
+    /// that negotiated no extension.
     pub fn new(role: Role, config: Config) -> Self {
+        Self::with_deflate(role, config, None)
+    }
+
+    /// A connection in the open state whose opening handshake agreed on
+    /// permessage-deflate with these parameters (or on nothing, `None`).
+    /// Compression level and threshold come from `config.deflate`.
+    ///
+    /// ```
+    /// use rfc6455::deflate::{DeflateConfig, DeflateParams};
+    /// use rfc6455::{Config, Connection, Message, Role};
+    /// let config = Config { deflate: Some(DeflateConfig::default()), ..Config::default() };
+    /// let params = Some(DeflateParams::default());
+    /// let mut client = Connection::with_deflate(Role::Client, config.clone(), params);
+    /// let mut server = Connection::with_deflate(Role::Server, config, params);
+    /// let text = "compressible ".repeat(100);
+    /// client.send(Message::text(text.clone()))?;
+    /// assert!(client.pending_output().len() < 100);
+    /// server.receive(client.pending_output());
+    /// assert_eq!(server.next_event()?, Some(Message::text(text)));
+    /// # Ok::<(), rfc6455::Error>(())
+    /// ```
+    pub fn with_deflate(role: Role, config: Config, params: Option<DeflateParams>) -> Self {
+        let deflate = params.map(|p| {
+            let settings = config.deflate.clone().unwrap_or_default();
+            let (ours, theirs) = match role {
+                Role::Server => (
+                    (p.server_max_window_bits, p.server_no_context_takeover),
+                    (p.client_max_window_bits, p.client_no_context_takeover),
+                ),
+                Role::Client => (
+                    (p.client_max_window_bits, p.client_no_context_takeover),
+                    (p.server_max_window_bits, p.server_no_context_takeover),
+                ),
+            };
+            Deflate {
+                inflater: Inflater::new(theirs.0, theirs.1),
+                deflater: Deflater::new(ours.0, ours.1, settings.level),
+                threshold: settings.threshold,
+            }
+        });
         Connection {
             role,
             config,
@@ -109,6 +168,8 @@ impl Connection {
             close_sent: false,
             close_received: false,
             failed: false,
+            deflate,
+            scratch: Vec::new(),
             rng: StdRng::from_os_rng(),
         }
     }
@@ -199,7 +260,13 @@ impl Connection {
 
     /// Rules a header breaks given this connection's role and state.
     fn check_header(&self, header: &FrameHeader) -> Result<(), Error> {
-        if header.rsv != 0 {
+        // RSV1 may only start a compressed message (RFC 7692 §6.1);
+        // RSV2, RSV3 are never defined here.
+        let allowed = match header.opcode {
+            OpCode::Text | OpCode::Binary if self.deflate.is_some() => RSV1,
+            _ => 0,
+        };
+        if header.rsv & !allowed != 0 {
             return Err(ProtocolError::ReservedBits(header.rsv).into());
         }
         match (self.role, header.mask.is_some()) {
@@ -224,6 +291,14 @@ impl Connection {
                 len: header.payload_len,
                 max_len: self.config.max_frame_size,
             });
+        }
+        let compressed = match &self.message {
+            Some(message) => message.compressed,
+            None => header.rsv & RSV1 != 0,
+        };
+        if compressed {
+            // Counted as it is inflated: the wire length says nothing.
+            return Ok(());
         }
         let so_far = self.message.as_ref().map_or(0, |m| m.data.len() as u64);
         let total = so_far.saturating_add(header.payload_len);
@@ -250,7 +325,12 @@ impl Connection {
 
         // Fast path: a whole unfragmented message is in the buffer. Unmask
         // it in place and hand it out without a copy.
-        if self.message.is_none() && header.fin && available as u64 == frame.remaining {
+        let compressed = header.rsv & RSV1 != 0;
+        if self.message.is_none()
+            && header.fin
+            && !compressed
+            && available as u64 == frame.remaining
+        {
             self.frame = None;
             let mut payload = self.input.split_to(available);
             if let Some(key) = header.mask {
@@ -270,33 +350,47 @@ impl Connection {
             self.utf8.reset();
             InMessage {
                 opcode: header.opcode,
-                data: BytesMut::new(),
+                compressed,
+                data: Vec::new(),
             }
         });
+        let max_len = self.config.max_message_size;
         let start = message.data.len();
-        message.data.extend_from_slice(&self.input[..available]);
-        self.input.advance(available);
-        let chunk = &mut message.data[start..];
+        let chunk = &mut self.input[..available];
         if let Some(key) = header.mask {
             apply_mask(chunk, key, frame.consumed);
         }
+        match &mut self.deflate {
+            Some(deflate) if message.compressed => {
+                let inflated = deflate.inflater.inflate(chunk, &mut message.data, max_len);
+                inflated.map_err(|e| inflate_error(e, max_len))?;
+            }
+            _ => message.data.extend_from_slice(chunk),
+        }
+        self.input.advance(available);
         frame.consumed += available;
         frame.remaining -= available as u64;
-        if message.opcode == OpCode::Text && self.utf8.feed(chunk).is_err() {
+        let done = frame.remaining == 0;
+        if done {
+            self.frame = None;
+        }
+        if done && header.fin && message.compressed {
+            if let Some(deflate) = &mut self.deflate {
+                let inflated = deflate.inflater.finish(&mut message.data, max_len);
+                inflated.map_err(|e| inflate_error(e, max_len))?;
+            }
+        }
+        if message.opcode == OpCode::Text && self.utf8.feed(&message.data[start..]).is_err() {
             // Fail fast: the frame may not even have fully arrived (§8.1).
             return Err(ProtocolError::InvalidUtf8.into());
         }
-        if frame.remaining > 0 {
-            return Ok(None);
-        }
-        self.frame = None;
-        if !header.fin {
+        if !done || !header.fin {
             return Ok(None);
         }
         let Some(message) = self.message.take() else {
             return Ok(None);
         };
-        let data = message.data.freeze();
+        let data = Bytes::from(message.data);
         Ok(Some(match message.opcode {
             OpCode::Text => {
                 if self.utf8.finish().is_err() {
@@ -360,8 +454,8 @@ impl Connection {
             return Err(Error::ConnectionClosed);
         }
         match message {
-            Message::Text(text) => self.write_frame(OpCode::Text, text.as_bytes()),
-            Message::Binary(data) => self.write_frame(OpCode::Binary, &data),
+            Message::Text(text) => self.write_data(OpCode::Text, text.as_bytes()),
+            Message::Binary(data) => self.write_data(OpCode::Binary, &data),
             Message::Ping(data) => self.write_control(OpCode::Ping, &data)?,
             Message::Pong(data) => self.write_control(OpCode::Pong, &data)?,
             Message::Close(frame) => self.close(frame)?,
@@ -388,6 +482,24 @@ impl Connection {
         Ok(())
     }
 
+    /// Writes a Text or Binary message, compressed when permessage-deflate
+    /// is on and the message is not under the threshold.
+    fn write_data(&mut self, opcode: OpCode, payload: &[u8]) {
+        if let Some(deflate) = &mut self.deflate {
+            if payload.len() >= deflate.threshold {
+                let mut compressed = std::mem::take(&mut self.scratch);
+                compressed.clear();
+                if deflate.deflater.compress(payload, &mut compressed) {
+                    self.write_frame_rsv(opcode, RSV1, &compressed);
+                    self.scratch = compressed;
+                    return;
+                }
+                self.scratch = compressed;
+            }
+        }
+        self.write_frame(opcode, payload);
+    }
+
     fn write_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(Error::FrameTooLong {
@@ -400,12 +512,17 @@ impl Connection {
     }
 
     fn write_frame(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.write_frame_rsv(opcode, 0, payload);
+    }
+
+    fn write_frame_rsv(&mut self, opcode: OpCode, rsv: u8, payload: &[u8]) {
         let mask = match self.role {
             // §5.3: a fresh, unpredictable key for every frame.
             Role::Client => Some(self.rng.next_u32().to_ne_bytes()),
             Role::Server => None,
         };
-        let header = FrameHeader::new(true, opcode, mask, payload.len() as u64);
+        let mut header = FrameHeader::new(true, opcode, mask, payload.len() as u64);
+        header.rsv = rsv;
         self.output.reserve(header.encoded_len() + payload.len());
         header.encode(&mut self.output);
         let start = self.output.len();
@@ -468,5 +585,16 @@ impl Connection {
     /// Whether neither side has started closing: messages flow both ways.
     pub fn is_open(&self) -> bool {
         !self.close_sent && !self.close_received && !self.failed
+    }
+}
+
+/// The error a failed inflate is answered with.
+fn inflate_error(error: InflateError, max_len: usize) -> Error {
+    match error {
+        InflateError::TooLong { len } => Error::MessageTooLong {
+            len: len as u64,
+            max_len,
+        },
+        InflateError::Invalid => ProtocolError::InvalidCompressedData.into(),
     }
 }

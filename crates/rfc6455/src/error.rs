@@ -15,7 +15,8 @@ pub enum ProtocolError {
     UnmaskedFrame,
     /// A client received a masked frame (§5.1): 1002.
     MaskedFrame,
-    /// RSV1, RSV2 or RSV3 set without an extension that defines them (§5.2): 1002.
+    /// RSV1, RSV2 or RSV3 set without an extension that defines them (§5.2),
+    /// or RSV1 on a control or continuation frame (RFC 7692 §6.1): 1002.
     ReservedBits(u8),
     /// An opcode reserved for future use, 0x3–0x7 or 0xB–0xF (§5.2): 1002.
     ReservedOpcode(u8),
@@ -37,13 +38,17 @@ pub enum ProtocolError {
     InvalidCloseCode(u16),
     /// A frame after the peer's Close frame (§5.5.1): 1002.
     FrameAfterClose,
+    /// A compressed message that is not valid DEFLATE (RFC 7692 §6.2): 1007.
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
     /// The close code this violation is answered with (RFC 6455 §7.4.1).
     pub fn close_code(self) -> CloseCode {
         match self {
-            ProtocolError::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData => {
+                CloseCode::INVALID_PAYLOAD
+            }
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }
@@ -75,6 +80,9 @@ impl fmt::Display for ProtocolError {
             ProtocolError::InvalidCloseLength => f.write_str("close payload of one byte"),
             ProtocolError::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
             ProtocolError::FrameAfterClose => f.write_str("frame received after close"),
+            ProtocolError::InvalidCompressedData => {
+                f.write_str("compressed message is not valid DEFLATE")
+            }
         }
     }
 }

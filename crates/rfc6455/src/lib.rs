@@ -46,6 +46,7 @@
 mod close;
 mod config;
 mod connection;
+pub mod deflate;
 mod error;
 pub mod frame;
 pub mod handshake;

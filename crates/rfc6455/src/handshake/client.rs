@@ -6,6 +6,7 @@ use super::{
     is_token, is_valid_key, list_contains, list_items, owned_headers, put_header, single_value,
     values, VERSION,
 };
+use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::{Config, HandshakeError};
 use std::fmt::Write as _;
 
@@ -34,6 +35,7 @@ pub struct ClientRequest {
     key: String,
     protocols: Vec<String>,
     headers: Vec<(String, String)>,
+    deflate: Option<DeflateConfig>,
 }
 
 /// The server's accepted answer to a [`ClientRequest`] (RFC 6455 §4.1, §4.2.2
@@ -46,6 +48,8 @@ pub struct ServerResponse {
     /// The subprotocol the server selected, one of those offered: the
     /// _Subprotocol In Use_ (§4.1). `None` if the server selected none.
     pub protocol: Option<String>,
+    /// The permessage-deflate parameters the server agreed to, if it did.
+    pub deflate: Option<DeflateParams>,
     /// Every header field of the response, in order, names as received
     /// (compare them case-insensitively, or use [`ServerResponse::header`]).
     pub headers: Vec<(String, Vec<u8>)>,
@@ -85,7 +89,26 @@ impl ClientRequest {
             key: generate_key(),
             protocols: Vec::new(),
             headers: Vec::new(),
+            deflate: None,
         }
+    }
+
+    /// Offers permessage-deflate (RFC 7692) with these settings; the
+    /// response's answer is checked by [`parse_response`](Self::parse_response)
+    /// and lands in [`ServerResponse::deflate`].
+    ///
+    /// ```
+    /// use rfc6455::deflate::DeflateConfig;
+    /// use rfc6455::handshake::ClientRequest;
+    /// let request = ClientRequest::new("example.com", "/").with_deflate(DeflateConfig::default());
+    /// let mut out = Vec::new();
+    /// request.encode(&mut out);
+    /// let text = String::from_utf8(out).unwrap();
+    /// assert!(text.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
+    /// ```
+    pub fn with_deflate(mut self, config: DeflateConfig) -> Self {
+        self.deflate = Some(config);
+        self
     }
 
     /// Uses `key` as `Sec-WebSocket-Key` instead of the random one, for
@@ -240,6 +263,9 @@ impl ClientRequest {
                 self.protocols.join(", ").as_bytes(),
             );
         }
+        if let Some(deflate) = &self.deflate {
+            put_header(out, "Sec-WebSocket-Extensions", deflate.offer().as_bytes());
+        }
         for (name, value) in &self.headers {
             put_header(out, name, value.as_bytes());
         }
@@ -267,7 +293,10 @@ impl ClientRequest {
     /// 4. exactly one `Sec-WebSocket-Accept`, equal to
     ///    [`accept_key`]`(key)` once trimmed
     ///    ([`InvalidAccept`](HandshakeError::InvalidAccept), item 4);
-    /// 5. no `Sec-WebSocket-Extensions`, since none was offered
+    /// 5. `Sec-WebSocket-Extensions` holds nothing that was not offered: no
+    ///    extension at all without [`with_deflate`](Self::with_deflate), else
+    ///    at most permessage-deflate with parameters that answer the offer
+    ///    (RFC 7692 §7.1)
     ///    ([`UnofferedExtension`](HandshakeError::UnofferedExtension), item 5);
     /// 6. `Sec-WebSocket-Protocol`, if present, exactly one of the offered
     ///    subprotocols, in a single field
@@ -328,11 +357,27 @@ impl ClientRequest {
             Ok(Some(accept)) if accept == accept_key(self.key.as_bytes()).as_bytes() => {}
             _ => return Err(HandshakeError::InvalidAccept),
         }
-        if let Some(extensions) = values(headers, "sec-websocket-extensions").next() {
-            return Err(HandshakeError::UnofferedExtension(extension_name(
-                extensions,
-            )));
-        }
+        let deflate = match &self.deflate {
+            None => {
+                if let Some(extensions) = values(headers, "sec-websocket-extensions").next() {
+                    return Err(HandshakeError::UnofferedExtension(extension_name(
+                        extensions,
+                    )));
+                }
+                None
+            }
+            Some(config) => {
+                let mut texts = Vec::new();
+                for value in values(headers, "sec-websocket-extensions") {
+                    let text = std::str::from_utf8(value)
+                        .map_err(|_| HandshakeError::UnofferedExtension(extension_name(value)))?;
+                    texts.push(text);
+                }
+                config
+                    .validate_response(texts)
+                    .map_err(HandshakeError::UnofferedExtension)?
+            }
+        };
         let protocol = match single_value(headers, "sec-websocket-protocol") {
             Ok(None) => None,
             Ok(Some(selected)) => match self.protocols.iter().find(|p| p.as_bytes() == selected) {
@@ -354,6 +399,7 @@ impl ClientRequest {
             ServerResponse {
                 status: code,
                 protocol,
+                deflate,
                 headers: owned_headers(headers),
             },
             n,

@@ -6,6 +6,7 @@ use super::{
     is_valid_key, list_contains, list_items, owned_headers, put_header, single_value, values,
     VERSION,
 };
+use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::{Config, HandshakeError};
 
 /// A client's opening handshake that passed every check of RFC 6455
@@ -231,7 +232,46 @@ impl Request {
     /// # Ok::<(), rfc6455::HandshakeError>(())
     /// ```
     pub fn accept(&self, protocol: Option<&str>, out: &mut Vec<u8>) -> Result<(), HandshakeError> {
-        self.accept_with_headers(protocol, &[], out)
+        self.respond(protocol, None, &[], out)
+    }
+
+    /// The permessage-deflate parameters this server agrees to, given its
+    /// settings: the first of the client's offers that is valid and
+    /// acceptable (RFC 7692 §5, §7.1), or `None`.
+    pub fn negotiate_deflate(&self, config: &DeflateConfig) -> Option<DeflateParams> {
+        let offers = self
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-extensions"))
+            .map(|(_, value)| std::str::from_utf8(value).ok());
+        let offers: Option<Vec<&str>> = offers.collect();
+        config.negotiate(offers?)
+    }
+
+    /// Like [`Request::accept`], agreeing to permessage-deflate with
+    /// `deflate` (from [`negotiate_deflate`](Self::negotiate_deflate)) in
+    /// `Sec-WebSocket-Extensions`, when `Some`.
+    ///
+    /// ```
+    /// # use rfc6455::{handshake::parse_request, Config};
+    /// use rfc6455::deflate::DeflateConfig;
+    /// # let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\
+    /// #     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+    /// #     Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n";
+    /// let (request, _) = parse_request(wire, &Config::default())?.unwrap();
+    /// let params = request.negotiate_deflate(&DeflateConfig::default());
+    /// let mut out = Vec::new();
+    /// request.accept_with_deflate(None, params.as_ref(), &mut out)?;
+    /// assert!(String::from_utf8(out).unwrap().contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    /// # Ok::<(), rfc6455::HandshakeError>(())
+    /// ```
+    pub fn accept_with_deflate(
+        &self,
+        protocol: Option<&str>,
+        deflate: Option<&DeflateParams>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), HandshakeError> {
+        self.respond(protocol, deflate, &[], out)
     }
 
     /// Like [`Request::accept`], with extra header fields (such as
@@ -244,6 +284,16 @@ impl Request {
     pub fn accept_with_headers(
         &self,
         protocol: Option<&str>,
+        headers: &[(&str, &str)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), HandshakeError> {
+        self.respond(protocol, None, headers, out)
+    }
+
+    fn respond(
+        &self,
+        protocol: Option<&str>,
+        deflate: Option<&DeflateParams>,
         headers: &[(&str, &str)],
         out: &mut Vec<u8>,
     ) -> Result<(), HandshakeError> {
@@ -265,6 +315,13 @@ impl Request {
         );
         if let Some(protocol) = protocol {
             put_header(out, "Sec-WebSocket-Protocol", protocol.as_bytes());
+        }
+        if let Some(deflate) = deflate {
+            put_header(
+                out,
+                "Sec-WebSocket-Extensions",
+                deflate.to_response().as_bytes(),
+            );
         }
         for (name, value) in headers {
             put_header(out, name, value.as_bytes());

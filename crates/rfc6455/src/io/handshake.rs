@@ -42,11 +42,15 @@ where
             match handshake::parse_request(&buf, &config) {
                 Ok(None) => continue,
                 Ok(Some((request, used))) => {
+                    let deflate = config
+                        .deflate
+                        .as_ref()
+                        .and_then(|settings| request.negotiate_deflate(settings));
                     let mut response = Vec::new();
-                    request.accept(None, &mut response)?;
+                    request.accept_with_deflate(None, deflate.as_ref(), &mut response)?;
                     stream.write_all(&response).await?;
                     stream.flush().await?;
-                    return Ok((buf, used));
+                    return Ok((buf, used, deflate));
                 }
                 Err(error) => {
                     let mut response = Vec::new();
@@ -59,10 +63,10 @@ where
             }
         }
     };
-    let (buf, used) = tokio::time::timeout(timeout, work)
+    let (buf, used, deflate) = tokio::time::timeout(timeout, work)
         .await
         .map_err(|_| Error::Timeout { what: "handshake" })??;
-    let mut ws = WebSocket::from_raw(stream, Role::Server, config);
+    let mut ws = WebSocket::from_raw_with_deflate(stream, Role::Server, config, deflate);
     ws.connection_mut().receive(&buf[used..]);
     Ok(ws)
 }
@@ -89,7 +93,10 @@ pub async fn connect_with_config(url: &str, config: Config) -> Result<WebSocket<
     let work = async {
         let stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
         stream.set_nodelay(true)?;
-        let request = ClientRequest::new(&target.host_header, &target.resource);
+        let mut request = ClientRequest::new(&target.host_header, &target.resource);
+        if let Some(deflate) = &config.deflate {
+            request = request.with_deflate(deflate.clone());
+        }
         client_handshake(stream, &request, config).await
     };
     tokio::time::timeout(timeout, work)
@@ -116,7 +123,8 @@ where
     loop {
         read_some(&mut stream, &mut buf, &config).await?;
         if let Some((response, used)) = request.parse_response(&buf, &config)? {
-            let mut ws = WebSocket::from_raw(stream, Role::Client, config);
+            let mut ws =
+                WebSocket::from_raw_with_deflate(stream, Role::Client, config, response.deflate);
             ws.set_protocol(response.protocol);
             // A server may send its first frames right behind the 101.
             ws.connection_mut().receive(&buf[used..]);

@@ -3,6 +3,7 @@
 use crate::close::{CloseCode, CloseFrame};
 use crate::config::Config;
 use crate::connection::{Connection, Role};
+use crate::deflate::DeflateParams;
 use crate::error::Error;
 use crate::message::Message;
 use futures_core::Stream;
@@ -71,9 +72,20 @@ where
     /// Wraps a stream whose opening handshake is already done (for
     /// example one upgraded by an HTTP server).
     pub fn from_raw(io: S, role: Role, config: Config) -> Self {
+        Self::from_raw_with_deflate(io, role, config, None)
+    }
+
+    /// Like [`from_raw`](Self::from_raw), for a handshake that agreed on
+    /// permessage-deflate with `deflate`.
+    pub fn from_raw_with_deflate(
+        io: S,
+        role: Role,
+        config: Config,
+        deflate: Option<DeflateParams>,
+    ) -> Self {
         WebSocket {
             io,
-            conn: Connection::new(role, config),
+            conn: Connection::with_deflate(role, config, deflate),
             protocol: None,
             close_deadline: None,
             closing: None,
