@@ -1,0 +1,888 @@
+//! The Autobahn conformance report tool: compares a `wstest` run with the
+//! baseline and prints a one-screen summary.
+//!
+//! `scripts/autobahn.sh` drives it; it owns no sockets and runs no tests.
+//!
+//! ```text
+//! autobahn-report compare --index reports/autobahn/server/index.json \
+//!     --expected autobahn/expected-server.json [--role server] [--agent NAME] \
+//!     [--cases PATTERNS] [--elapsed SECONDS] [--update]
+//! autobahn-report spec --template autobahn/fuzzingclient.json --out SPEC \
+//!     --outdir DIR [--url ws://HOST:PORT] [--cases PATTERNS] [--check-against EXPECTED]
+//! ```
+//!
+//! `compare` exits 1 on any regression, 0 otherwise (and always 0 with
+//! `--update`, which rewrites the baseline from the run); usage and I/O
+//! errors exit 2.
+//!
+//! The baseline maps each case id to the two verdicts wstest gives it,
+//! one case per line, ordered numerically (1.1.10 after 1.1.9):
+//!
+//! ```json
+//! {
+//!   "1.1.1": {"behavior": "OK", "behaviorClose": "OK"},
+//!   "1.1.2": {"behavior": "OK", "behaviorClose": "OK"}
+//! }
+//! ```
+//!
+//! Verdicts rank, best first: OK and INFORMATIONAL (both passing),
+//! NON-STRICT, UNIMPLEMENTED, then FAILED and any other failure (such as
+//! WRONG CODE or UNCLEAN). A
+//! case regresses when either verdict moves to a lower rank or to a
+//! different failure of the same rank, when it is in the baseline but
+//! missing from the run, or when it is new and not passing. It improves
+//! when a verdict ranks higher and neither regresses.
+
+use serde::Deserialize;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  autobahn-report compare --index INDEX_JSON --expected EXPECTED_JSON [--role NAME]
+                          [--agent NAME] [--cases PATTERNS] [--elapsed SECONDS] [--update]
+  autobahn-report spec --template SPEC_JSON --out SPEC_JSON --outdir DIR [--url URL]
+                       [--cases PATTERNS] [--check-against EXPECTED_JSON]
+
+PATTERNS: comma-separated wstest case patterns (`6.4.*`, `1.1.1`, `9.*,10.*`).
+compare exits 1 on a regression (0 with --update, which rewrites EXPECTED_JSON).";
+
+/// How many regressions or improvements the summary lists before eliding.
+const LIST_LIMIT: usize = 15;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("compare") => Flags::parse(&args[1..]).and_then(|f| compare(&f)),
+        Some("spec") => Flags::parse(&args[1..]).and_then(|f| spec(&f)),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => Err(format!("expected a subcommand\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("autobahn-report: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Command-line flags of both subcommands (each uses its own subset).
+#[derive(Default)]
+struct Flags {
+    index: Option<PathBuf>,
+    expected: Option<PathBuf>,
+    role: Option<String>,
+    agent: Option<String>,
+    cases: Option<String>,
+    elapsed: Option<f64>,
+    update: bool,
+    template: Option<PathBuf>,
+    out: Option<PathBuf>,
+    outdir: Option<String>,
+    url: Option<String>,
+    check_against: Option<PathBuf>,
+}
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Flags, String> {
+        let mut flags = Flags::default();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            if flag == "--update" {
+                flags.update = true;
+                continue;
+            }
+            let value = it
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?
+                .clone();
+            match flag.as_str() {
+                "--index" => flags.index = Some(value.into()),
+                "--expected" => flags.expected = Some(value.into()),
+                "--role" => flags.role = Some(value),
+                "--agent" => flags.agent = Some(value),
+                "--cases" => flags.cases = Some(value),
+                "--elapsed" => {
+                    let secs = value
+                        .parse()
+                        .map_err(|_| format!("--elapsed wants seconds, not `{value}`"))?;
+                    flags.elapsed = Some(secs);
+                }
+                "--template" => flags.template = Some(value.into()),
+                "--out" => flags.out = Some(value.into()),
+                "--outdir" => flags.outdir = Some(value),
+                "--url" => flags.url = Some(value),
+                "--check-against" => flags.check_against = Some(value.into()),
+                _ => return Err(format!("unknown flag `{flag}`\n{USAGE}")),
+            }
+        }
+        Ok(flags)
+    }
+}
+
+fn required<'a, T>(value: &'a Option<T>, flag: &str) -> Result<&'a T, String> {
+    value
+        .as_ref()
+        .ok_or_else(|| format!("{flag} is required\n{USAGE}"))
+}
+
+// ---------------------------------------------------------------------------
+// Case ids and patterns
+
+/// Orders wstest case ids numerically, part by part: `1.1.9 < 1.1.10 < 2.1`.
+fn cmp_case_ids(a: &str, b: &str) -> Ordering {
+    let mut left = a.split('.');
+    let mut right = b.split('.');
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    _ => x.cmp(y),
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
+/// A case's top-level group: `6` for `6.4.3`.
+fn group_of(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
+/// A comma-separated list of wstest case patterns, matched the way wstest
+/// resolves its spec's `cases`: a pattern with `*` is a regular expression
+/// anchored at the start only (`*` is `.*`, so `1*` also takes 10.*, 12.*
+/// and 13.*), one without is an exact id.
+struct CasePatterns(Vec<String>);
+
+impl CasePatterns {
+    fn parse(list: &str) -> Result<CasePatterns, String> {
+        let patterns: Vec<String> = list
+            .split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if patterns.is_empty() {
+            return Err(format!("--cases `{list}` names no pattern"));
+        }
+        for p in &patterns {
+            if !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '*')
+            {
+                return Err(format!(
+                    "case pattern `{p}` may hold only digits, `.` and `*` (e.g. 6.4.*, 1.1.1)"
+                ));
+            }
+        }
+        Ok(CasePatterns(patterns))
+    }
+
+    fn matches(&self, id: &str) -> bool {
+        self.0.iter().any(|p| pattern_matches(p, id))
+    }
+}
+
+fn pattern_matches(pattern: &str, id: &str) -> bool {
+    if pattern.contains('*') {
+        glob_prefix(pattern.as_bytes(), id.as_bytes())
+    } else {
+        pattern == id
+    }
+}
+
+/// Whether `pattern` (with `*` for any run of characters) matches a prefix
+/// of `text`.
+fn glob_prefix(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => true,
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob_prefix(rest, &text[skip..])),
+        Some((&c, rest)) => text.first() == Some(&c) && glob_prefix(rest, &text[1..]),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Verdicts
+
+/// A case's two verdicts, as the baseline stores them.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Outcome {
+    behavior: String,
+    #[serde(rename = "behaviorClose")]
+    behavior_close: String,
+}
+
+/// One case of wstest's `index.json`.
+#[derive(Deserialize)]
+struct IndexEntry {
+    behavior: String,
+    #[serde(rename = "behaviorClose")]
+    behavior_close: String,
+    #[serde(default)]
+    duration: Option<f64>,
+    #[serde(default)]
+    reportfile: Option<String>,
+}
+
+/// Ranks a verdict: higher is better; OK and INFORMATIONAL both pass.
+fn rank(verdict: &str) -> u8 {
+    match verdict {
+        "OK" | "INFORMATIONAL" => 4,
+        "NON-STRICT" => 3,
+        "UNIMPLEMENTED" => 2,
+        _ => 1,
+    }
+}
+
+fn passes(verdict: &str) -> bool {
+    rank(verdict) == 4
+}
+
+/// How one verdict moved from the baseline to the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Change {
+    Same,
+    /// Between OK and INFORMATIONAL: still passing.
+    Shift,
+    Improvement,
+    Regression,
+}
+
+fn change(expected: &str, actual: &str) -> Change {
+    if expected == actual {
+        Change::Same
+    } else if passes(expected) && passes(actual) {
+        Change::Shift
+    } else if rank(actual) > rank(expected) {
+        Change::Improvement
+    } else {
+        Change::Regression
+    }
+}
+
+/// What happened to one case, compared with the baseline.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Same,
+    Shift,
+    Improvement,
+    Regression,
+    /// In the baseline (and the filter), not in the run.
+    Missing,
+    /// In the run, not in the baseline.
+    New,
+}
+
+fn verdict(expected: Option<&Outcome>, actual: Option<&Outcome>) -> Verdict {
+    match (expected, actual) {
+        (Some(e), Some(a)) => {
+            let worst =
+                change(&e.behavior, &a.behavior).max(change(&e.behavior_close, &a.behavior_close));
+            match worst {
+                Change::Same => Verdict::Same,
+                Change::Shift => Verdict::Shift,
+                Change::Improvement => Verdict::Improvement,
+                Change::Regression => Verdict::Regression,
+            }
+        }
+        (Some(_), None) => Verdict::Missing,
+        (None, Some(a)) if passes(&a.behavior) && passes(&a.behavior_close) => Verdict::New,
+        (None, Some(_)) => Verdict::Regression,
+        (None, None) => Verdict::Same,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{what} {} is not valid: {e}", path.display()))
+}
+
+/// Reads the baseline; a missing file is an empty baseline.
+fn read_expected(path: &Path) -> Result<Option<BTreeMap<String, Outcome>>, String> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    read_json(path, "expected file").map(Some)
+}
+
+/// The baseline's text: one case a line, in numeric case order.
+fn render_expected(cases: &BTreeMap<String, Outcome>) -> String {
+    let mut ids: Vec<&String> = cases.keys().collect();
+    ids.sort_by(|a, b| cmp_case_ids(a, b));
+    let mut text = String::from("{\n");
+    for (n, id) in ids.iter().enumerate() {
+        let outcome = &cases[*id];
+        let comma = if n + 1 < ids.len() { "," } else { "" };
+        let _ = writeln!(
+            text,
+            "  {}: {{\"behavior\": {}, \"behaviorClose\": {}}}{comma}",
+            json_string(id),
+            json_string(&outcome.behavior),
+            json_string(&outcome.behavior_close),
+        );
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+/// Reads `index.json` and picks the agent's cases.
+fn read_index(
+    path: &Path,
+    agent: Option<&str>,
+) -> Result<(String, BTreeMap<String, IndexEntry>), String> {
+    let mut agents: BTreeMap<String, BTreeMap<String, IndexEntry>> =
+        read_json(path, "wstest index")?;
+    let names: Vec<String> = agents.keys().cloned().collect();
+    let name = match agent {
+        Some(a) => a.to_owned(),
+        None if names.len() == 1 => names[0].clone(),
+        None if names.is_empty() => {
+            return Err(format!(
+                "{} holds no agent: wstest ran no case",
+                path.display()
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{} holds several agents ({}); pick one with --agent",
+                path.display(),
+                names.join(", ")
+            ))
+        }
+    };
+    let cases = agents.remove(&name).ok_or_else(|| {
+        format!(
+            "{} has no agent `{name}` (it has: {})",
+            path.display(),
+            names.join(", ")
+        )
+    })?;
+    Ok((name, cases))
+}
+
+/// The `result` lines of a case's own report, to say why it did not pass.
+fn case_result(dir: &Path, entry: &IndexEntry) -> Option<String> {
+    let file = dir.join(entry.reportfile.as_ref()?);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
+    let mut parts = Vec::new();
+    for key in ["result", "resultClose"] {
+        if let Some(s) = report.get(key).and_then(|v| v.as_str()) {
+            if !s.is_empty() {
+                parts.push(s.to_owned());
+            }
+        }
+    }
+    let mut text = truncate(&parts.join(" / "), 150);
+    // The HTML report beside it shows the case's wire log.
+    let html = file.with_extension("html");
+    if html.exists() {
+        let _ = write!(text, "\n           see {}", html.display());
+    }
+    Some(text)
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(max - 3).collect();
+    format!("{cut}...")
+}
+
+// ---------------------------------------------------------------------------
+// compare
+
+fn compare(flags: &Flags) -> Result<ExitCode, String> {
+    let index_path = required(&flags.index, "--index")?;
+    let expected_path = required(&flags.expected, "--expected")?;
+    let filter = flags
+        .cases
+        .as_deref()
+        .map(CasePatterns::parse)
+        .transpose()?;
+    let in_filter = |id: &str| filter.as_ref().map_or(true, |f| f.matches(id));
+    let role = flags.role.as_deref().unwrap_or("run");
+
+    let (agent, index) = read_index(index_path, flags.agent.as_deref())?;
+    let report_dir = index_path.parent().unwrap_or(Path::new("."));
+    let baseline = read_expected(expected_path)?;
+    let baseline_name = expected_path.display();
+
+    let actual: BTreeMap<String, Outcome> = index
+        .iter()
+        .filter(|(id, _)| in_filter(id))
+        .map(|(id, e)| {
+            let outcome = Outcome {
+                behavior: e.behavior.clone(),
+                behavior_close: e.behavior_close.clone(),
+            };
+            (id.clone(), outcome)
+        })
+        .collect();
+
+    let mut out = String::new();
+    summary(&mut out, role, &agent, &actual, &index, flags.elapsed);
+    let changes = baseline.as_ref().map(|expected| {
+        let mut expected = expected.clone();
+        expected.retain(|id, _| in_filter(id));
+        Changes::between(&expected, &actual, |id| {
+            index.get(id).and_then(|e| case_result(report_dir, e))
+        })
+    });
+    match &changes {
+        None => {
+            let _ = writeln!(out, "vs baseline    {baseline_name} does not exist yet");
+        }
+        Some(changes) => {
+            let filtered = match &flags.cases {
+                Some(c) => format!(" (cases {c})"),
+                None => String::new(),
+            };
+            changes.render(&mut out, &format!("{baseline_name}{filtered}"));
+        }
+    }
+    print!("{out}");
+
+    if flags.update {
+        let mut updated = baseline.unwrap_or_default();
+        updated.retain(|id, _| !in_filter(id));
+        updated.extend(actual);
+        std::fs::write(expected_path, render_expected(&updated))
+            .map_err(|e| format!("cannot write {baseline_name}: {e}"))?;
+        println!("updated        {baseline_name} ({} cases)", updated.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    match changes {
+        None => {
+            println!(
+                "FAIL: no baseline at {baseline_name}; create it with \
+                 `scripts/autobahn.sh {role} --update-expected`"
+            );
+            Ok(ExitCode::from(1))
+        }
+        Some(changes) if changes.regressions.is_empty() => {
+            let improved = changes.improvements.len() + changes.new.len();
+            if improved > 0 {
+                println!(
+                    "PASS: no regression against {baseline_name}; lock in the {improved} \
+                     improved or new case(s) with --update-expected"
+                );
+            } else {
+                println!("PASS: no regression against {baseline_name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(changes) => {
+            println!(
+                "FAIL: {} regression(s) against {baseline_name}; if intended, accept them \
+                 with --update-expected",
+                changes.regressions.len()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// The cases whose verdicts moved, one printable line each.
+#[derive(Default)]
+struct Changes {
+    regressions: Vec<String>,
+    improvements: Vec<String>,
+    /// Still passing, but OK and INFORMATIONAL swapped.
+    shifts: Vec<String>,
+    /// Passing cases the baseline does not know.
+    new: Vec<String>,
+}
+
+impl Changes {
+    /// Compares the baseline's cases (already filtered) with the run's;
+    /// `why` gives a failing case's own explanation.
+    fn between(
+        expected: &BTreeMap<String, Outcome>,
+        actual: &BTreeMap<String, Outcome>,
+        why: impl Fn(&str) -> Option<String>,
+    ) -> Changes {
+        let mut ids: Vec<&String> = actual.keys().chain(expected.keys()).collect();
+        ids.sort_by(|a, b| cmp_case_ids(a, b));
+        ids.dedup();
+        let mut changes = Changes::default();
+        for id in ids {
+            let (e, a) = (expected.get(id), actual.get(id));
+            let bucket = match verdict(e, a) {
+                Verdict::Same => continue,
+                Verdict::Shift => &mut changes.shifts,
+                Verdict::Improvement => &mut changes.improvements,
+                Verdict::Regression | Verdict::Missing => &mut changes.regressions,
+                Verdict::New => &mut changes.new,
+            };
+            bucket.push(describe(id, e, a, why(id)));
+        }
+        changes
+    }
+
+    fn render(&self, out: &mut String, baseline: &str) {
+        let new = if self.new.is_empty() {
+            String::new()
+        } else {
+            format!(", {} new passing case(s)", self.new.len())
+        };
+        let _ = writeln!(
+            out,
+            "vs baseline    {baseline}: {} regression(s), {} improvement(s){new}",
+            self.regressions.len(),
+            self.improvements.len(),
+        );
+        list(out, "REGRESSIONS", &self.regressions);
+        list(out, "IMPROVEMENTS", &self.improvements);
+        list(out, "still passing, verdict changed", &self.shifts);
+        list(out, "new cases (not in the baseline)", &self.new);
+    }
+}
+
+fn describe(
+    id: &str,
+    expected: Option<&Outcome>,
+    actual: Option<&Outcome>,
+    why: Option<String>,
+) -> String {
+    let mut line = format!("{id:<9}");
+    match (expected, actual) {
+        (Some(e), Some(a)) => {
+            let mut parts = Vec::new();
+            if e.behavior != a.behavior {
+                parts.push(format!("behavior {} -> {}", e.behavior, a.behavior));
+            }
+            if e.behavior_close != a.behavior_close {
+                parts.push(format!(
+                    "behaviorClose {} -> {}",
+                    e.behavior_close, a.behavior_close
+                ));
+            }
+            line.push_str(&parts.join(", "));
+        }
+        (Some(e), None) => {
+            let _ = write!(
+                line,
+                "missing from the run (expected {}/{})",
+                e.behavior, e.behavior_close
+            );
+        }
+        (None, Some(a)) => {
+            let _ = write!(
+                line,
+                "not in the baseline: {}/{}",
+                a.behavior, a.behavior_close
+            );
+        }
+        (None, None) => {}
+    }
+    let passing = actual.is_some_and(|a| passes(&a.behavior) && passes(&a.behavior_close));
+    if let (false, Some(why)) = (passing, why) {
+        let _ = write!(line, "\n           {why}");
+    }
+    line
+}
+
+fn list(out: &mut String, title: &str, lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title} ({}):", lines.len());
+    for line in lines.iter().take(LIST_LIMIT) {
+        let _ = writeln!(out, "  {line}");
+    }
+    if lines.len() > LIST_LIMIT {
+        let _ = writeln!(out, "  ... and {} more", lines.len() - LIST_LIMIT);
+    }
+}
+
+/// Counts per verdict, per group, the wall time and the 9.* durations.
+fn summary(
+    out: &mut String,
+    role: &str,
+    agent: &str,
+    actual: &BTreeMap<String, Outcome>,
+    index: &BTreeMap<String, IndexEntry>,
+    elapsed: Option<f64>,
+) {
+    let wall = elapsed
+        .map(|s| format!(", wall time {}", minutes(s)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "== Autobahn {role}: {} cases, agent {agent}{wall} ==",
+        actual.len()
+    );
+
+    let mut behavior: BTreeMap<&str, usize> = [
+        "OK",
+        "INFORMATIONAL",
+        "NON-STRICT",
+        "UNIMPLEMENTED",
+        "FAILED",
+    ]
+    .into_iter()
+    .map(|b| (b, 0))
+    .collect();
+    let mut close: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in actual.values() {
+        *behavior.entry(&o.behavior).or_default() += 1;
+        *close.entry(&o.behavior_close).or_default() += 1;
+    }
+    let _ = writeln!(out, "behavior       {}", counts(&behavior));
+    let _ = writeln!(out, "behaviorClose  {}", counts(&close));
+
+    let mut groups: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (id, o) in actual {
+        let g = groups.entry(group_of(id)).or_default();
+        g.1 += 1;
+        if passes(&o.behavior) && passes(&o.behavior_close) {
+            g.0 += 1;
+        }
+    }
+    let mut names: Vec<&&str> = groups.keys().collect();
+    names.sort_by(|a, b| cmp_case_ids(a, b));
+    let cells: Vec<String> = names
+        .iter()
+        .map(|g| {
+            let (ok, total) = groups[**g];
+            format!("{g:>2}: {ok:>3}/{total:<3}")
+        })
+        .collect();
+    for (n, row) in cells.chunks(6).enumerate() {
+        let head = if n == 0 { "groups (ok)" } else { "" };
+        let _ = writeln!(out, "{head:<15}{}", row.join("  ").trim_end());
+    }
+
+    let nine: Vec<f64> = index
+        .iter()
+        .filter(|(id, _)| actual.contains_key(*id) && group_of(id) == "9")
+        .filter_map(|(_, e)| e.duration)
+        .collect();
+    if !nine.is_empty() {
+        let ms: f64 = nine.iter().sum();
+        let _ = writeln!(
+            out,
+            "9.* durations  {:.2} s over {} cases (wstest's per-case duration)",
+            ms / 1000.0,
+            nine.len()
+        );
+    }
+}
+
+/// `OK 298, INFORMATIONAL 3, ...`: passing verdicts first, then by rank.
+fn counts(map: &BTreeMap<&str, usize>) -> String {
+    let mut entries: Vec<(&&str, &usize)> = map.iter().collect();
+    let order = |v: &str| match v {
+        "OK" => 0,
+        "INFORMATIONAL" => 1,
+        "NON-STRICT" => 2,
+        "UNIMPLEMENTED" => 3,
+        "FAILED" => 4,
+        _ => 5,
+    };
+    entries.sort_by_key(|(v, _)| (order(v), **v));
+    if entries.is_empty() {
+        return "-".to_owned();
+    }
+    entries
+        .iter()
+        .map(|(v, n)| format!("{v} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn minutes(secs: f64) -> String {
+    let whole = secs.round() as u64;
+    if whole >= 60 {
+        format!("{}m {:02}s", whole / 60, whole % 60)
+    } else {
+        format!("{secs:.1}s")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// spec
+
+/// Writes a wstest spec from a template: sets `outdir`, and optionally the
+/// testee's url and the cases.
+fn spec(flags: &Flags) -> Result<ExitCode, String> {
+    let template = required(&flags.template, "--template")?;
+    let out = required(&flags.out, "--out")?;
+    let outdir = required(&flags.outdir, "--outdir")?;
+    let mut spec: serde_json::Value = read_json(template, "spec template")?;
+    let obj = spec
+        .as_object_mut()
+        .ok_or_else(|| format!("spec template {} is not a JSON object", template.display()))?;
+    obj.insert("outdir".into(), outdir.clone().into());
+    if let Some(url) = &flags.url {
+        match obj.get_mut("servers").and_then(|s| s.as_array_mut()) {
+            Some(servers) => {
+                for server in servers {
+                    if let Some(server) = server.as_object_mut() {
+                        server.insert("url".into(), url.clone().into());
+                    }
+                }
+            }
+            None => {
+                obj.insert("url".into(), url.clone().into());
+            }
+        }
+    }
+    if let Some(list) = &flags.cases {
+        let patterns = CasePatterns::parse(list)?;
+        if let Some(known) = &flags.check_against {
+            if let Some(cases) = read_expected(known)? {
+                for p in &patterns.0 {
+                    if !cases.keys().any(|id| pattern_matches(p, id)) {
+                        return Err(format!(
+                            "case pattern `{p}` matches no case of {}",
+                            known.display()
+                        ));
+                    }
+                }
+            }
+        }
+        obj.insert("cases".into(), patterns.0.clone().into());
+    }
+    let text = serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?;
+    std::fs::write(out, text + "\n").map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(behavior: &str, close: &str) -> Outcome {
+        Outcome {
+            behavior: behavior.into(),
+            behavior_close: close.into(),
+        }
+    }
+
+    #[test]
+    fn case_ids_order_numerically() {
+        let mut ids = vec![
+            "1.1.10", "10.1.1", "1.1.9", "2.1", "1.2.1", "9.10.1", "9.2.1",
+        ];
+        ids.sort_by(|a, b| cmp_case_ids(a, b));
+        assert_eq!(
+            ids,
+            ["1.1.9", "1.1.10", "1.2.1", "2.1", "9.2.1", "9.10.1", "10.1.1"]
+        );
+    }
+
+    #[test]
+    fn patterns_follow_wstest() {
+        let p = CasePatterns::parse("6.4.*, 1.1.1").unwrap();
+        assert!(p.matches("6.4.3"));
+        assert!(p.matches("1.1.1"));
+        assert!(!p.matches("1.1.10"), "an id without * is exact");
+        assert!(!p.matches("6.5.1"));
+        // wstest anchors its regex at the start only.
+        let p = CasePatterns::parse("1*").unwrap();
+        assert!(p.matches("1.1.1") && p.matches("12.1.1") && !p.matches("2.1"));
+        assert!(CasePatterns::parse("6.4.x").is_err());
+        assert!(CasePatterns::parse(",").is_err());
+    }
+
+    #[test]
+    fn verdicts_rank() {
+        let ok = outcome("OK", "OK");
+        assert_eq!(verdict(Some(&ok), Some(&ok)), Verdict::Same);
+        assert_eq!(
+            verdict(Some(&ok), Some(&outcome("INFORMATIONAL", "OK"))),
+            Verdict::Shift
+        );
+        assert_eq!(
+            verdict(Some(&ok), Some(&outcome("NON-STRICT", "OK"))),
+            Verdict::Regression
+        );
+        assert_eq!(
+            verdict(Some(&outcome("UNIMPLEMENTED", "OK")), Some(&ok)),
+            Verdict::Improvement
+        );
+        assert_eq!(
+            verdict(
+                Some(&outcome("FAILED", "OK")),
+                Some(&outcome("NON-STRICT", "OK"))
+            ),
+            Verdict::Improvement
+        );
+        assert_eq!(
+            verdict(
+                Some(&outcome("NON-STRICT", "OK")),
+                Some(&outcome("UNIMPLEMENTED", "OK"))
+            ),
+            Verdict::Regression
+        );
+        // Same rank, different failure: a regression.
+        assert_eq!(
+            verdict(
+                Some(&outcome("OK", "FAILED")),
+                Some(&outcome("OK", "WRONG CODE"))
+            ),
+            Verdict::Regression
+        );
+        // One verdict better, the other worse: a regression.
+        assert_eq!(
+            verdict(
+                Some(&outcome("FAILED", "OK")),
+                Some(&outcome("OK", "FAILED"))
+            ),
+            Verdict::Regression
+        );
+        assert_eq!(verdict(Some(&ok), None), Verdict::Missing);
+        assert_eq!(verdict(None, Some(&ok)), Verdict::New);
+        assert_eq!(
+            verdict(None, Some(&outcome("FAILED", "OK"))),
+            Verdict::Regression
+        );
+    }
+
+    #[test]
+    fn expected_renders_one_case_a_line_in_order() {
+        let mut cases = BTreeMap::new();
+        cases.insert("1.1.10".to_owned(), outcome("OK", "OK"));
+        cases.insert("1.1.9".to_owned(), outcome("NON-STRICT", "WRONG CODE"));
+        let text = render_expected(&cases);
+        assert_eq!(
+            text,
+            "{\n  \"1.1.9\": {\"behavior\": \"NON-STRICT\", \"behaviorClose\": \"WRONG CODE\"},\n  \
+             \"1.1.10\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\"}\n}\n"
+        );
+        let back: BTreeMap<String, Outcome> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, cases);
+    }
+
+    #[test]
+    fn minutes_read_well() {
+        assert_eq!(minutes(83.4), "1m 23s");
+        assert_eq!(minutes(7.3), "7.3s");
+    }
+}

@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+# Runs the Autobahn Testsuite (wstest) against our testees and compares
+# every case with the baseline in autobahn/expected-{server,client}.json.
+#
+#   scripts/autobahn.sh [server|client|all] [--cases PATTERN] [--update-expected]
+#
+# server  wstest -m fuzzingclient drives target/release/fuzzserver
+# client  target/release/fuzzclient drives wstest -m fuzzingserver
+# all     both (the default)
+#
+# --cases PATTERN     only these wstest cases: `6.4.*`, `1.1.1`, or a
+#                     comma-separated list (`1.*,9.1.*`); only they are compared
+# --update-expected   rewrite the baseline from this run (exit 0 on regressions)
+#
+# wstest runs in Docker (crossbario/autobahn-testsuite) when an engine
+# answers, else natively on a Python 2.7 bootstrapped once into a cache
+# (scripts/lib/wstest-bootstrap.sh). Reports go to reports/autobahn/ROLE/.
+#
+# Environment:
+#   AUTOBAHN_RUNNER        auto | docker | native (default auto)
+#   AUTOBAHN_CACHE         native wstest cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/rfc6455-autobahn)
+#   AUTOBAHN_PYTHON        pypy | cpython: force the native interpreter
+#   AUTOBAHN_SERVER_ADDR   where fuzzserver listens (default 127.0.0.1:9001)
+#   AUTOBAHN_CLIENT_ADDR   where wstest's fuzzingserver listens (default 127.0.0.1:9002)
+#   AUTOBAHN_TIMEOUT       seconds one role may take before it is stopped (default 1200)
+#   AUTOBAHN_DOCKER_IMAGE  default crossbario/autobahn-testsuite:0.8.2
+#
+# Exit status: 0 when no case regressed, 1 on a regression or a failed
+# run, 2 on a usage error.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPORTS=$ROOT/reports/autobahn
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
+TOOL=$TARGET/autobahn-report
+AGENT=rfc6455
+SERVER_ADDR=${AUTOBAHN_SERVER_ADDR:-127.0.0.1:9001}
+CLIENT_ADDR=${AUTOBAHN_CLIENT_ADDR:-127.0.0.1:9002}
+ROLE_TIMEOUT=${AUTOBAHN_TIMEOUT:-1200}
+DOCKER_IMAGE=${AUTOBAHN_DOCKER_IMAGE:-crossbario/autobahn-testsuite:0.8.2}
+
+usage() {
+    sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+}
+
+say() { printf '==> %s\n' "$*"; }
+warn() { printf 'autobahn.sh: warning: %s\n' "$*" >&2; }
+die() {
+    printf 'autobahn.sh: error: %s\n' "$*" >&2
+    exit 1
+}
+
+# Shows the end of a log under an error.
+show_log() { # file [lines]
+    [[ -s $1 ]] || return 0
+    printf '    last lines of %s:\n' "$1" >&2
+    tail -n "${2:-20}" "$1" | sed 's/^/    | /' >&2
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---------------------------------------------------------------------------
+# Arguments
+
+ROLES=all
+CASES=
+UPDATE=0
+while (($#)); do
+    case $1 in
+        server | client | all) ROLES=$1 ;;
+        --cases)
+            (($# >= 2)) || {
+                usage >&2
+                exit 2
+            }
+            CASES=$2
+            shift
+            ;;
+        --cases=*) CASES=${1#--cases=} ;;
+        --update-expected) UPDATE=1 ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            printf 'autobahn.sh: unknown argument: %s\n\n' "$1" >&2
+            usage >&2
+            exit 2
+            ;;
+    esac
+    shift
+done
+[[ $ROLES == all ]] && ROLES="server client"
+if [[ -n $CASES && ! $CASES =~ ^[0-9.*]+(,[0-9.*]+)*$ ]]; then
+    printf 'autobahn.sh: --cases wants wstest case patterns like 6.4.* or 1.1.1,2.*; got: %s\n' "$CASES" >&2
+    exit 2
+fi
+
+# ---------------------------------------------------------------------------
+# Cleanup: every background process this script starts is in PIDS (and
+# every container in CONTAINERS); the EXIT trap stops them, also after
+# Ctrl-C (INT) or a failure.
+
+PIDS=()
+CONTAINERS=()
+RUN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rfc6455-autobahn.XXXXXX")
+
+alive() { # pid: running (not a zombie)
+    local state
+    state=$(sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ $state != Z ]]
+}
+
+stop_pid() { # pid
+    local pid=$1 _
+    alive "$pid" || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 30); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$? pid name
+    trap - EXIT INT TERM
+    [[ -t 1 ]] && printf '\r\033[K'
+    for pid in "${PIDS[@]}"; do
+        stop_pid "$pid"
+    done
+    for name in "${CONTAINERS[@]}"; do
+        docker rm -f "$name" >/dev/null 2>&1 || true
+    done
+    rm -rf "$RUN_TMP"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'printf "\nautobahn.sh: interrupted\n" >&2; exit 130' INT
+trap 'printf "\nautobahn.sh: terminated\n" >&2; exit 143' TERM
+
+# ---------------------------------------------------------------------------
+# Ports
+
+port_open() { # host port
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
+}
+
+port_free() { # host port who
+    if port_open "$1" "$2"; then
+        local by=
+        if command -v ss >/dev/null; then
+            by=$(ss -ltnpH "sport = :$2" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -n 1)
+        fi
+        die "port $2 on $1 is already in use${by:+ (by $by)}; $3 needs it." \
+            "Stop that process, or pick another address with AUTOBAHN_SERVER_ADDR / AUTOBAHN_CLIENT_ADDR."
+    fi
+}
+
+wait_listen() { # host port pid who log seconds
+    local host=$1 port=$2 pid=$3 who=$4 log=$5 deadline=$((SECONDS + $6))
+    until port_open "$host" "$port"; do
+        if ! alive "$pid"; then
+            local status=0
+            wait "$pid" || status=$?
+            show_log "$log"
+            die "$who exited (status $status) before listening on $host:$port"
+        fi
+        if ((SECONDS > deadline)); then
+            show_log "$log"
+            die "$who did not listen on $host:$port within $6 s"
+        fi
+        sleep 0.1
+    done
+}
+
+# ---------------------------------------------------------------------------
+# wstest: Docker or native
+
+RUNNER=
+WSTEST=
+choose_runner() {
+    local want=${AUTOBAHN_RUNNER:-auto}
+    case $want in
+        auto | docker | native) ;;
+        *) die "AUTOBAHN_RUNNER must be auto, docker or native, not '$want'" ;;
+    esac
+    if [[ $want != native ]]; then
+        if command -v docker >/dev/null && timeout 20 docker info >/dev/null 2>&1; then
+            if docker image inspect "$DOCKER_IMAGE" >/dev/null 2>&1 ||
+                { say "pulling $DOCKER_IMAGE" && docker pull "$DOCKER_IMAGE"; }; then
+                RUNNER=docker
+                say "wstest: Docker image $DOCKER_IMAGE"
+                return
+            fi
+            [[ $want == docker ]] && die "cannot pull the Docker image $DOCKER_IMAGE"
+            warn "cannot pull $DOCKER_IMAGE; running wstest natively instead"
+        elif [[ $want == docker ]]; then
+            die "AUTOBAHN_RUNNER=docker but no Docker engine answers (docker info failed)"
+        fi
+    fi
+    RUNNER=native
+    local t0
+    t0=$(now)
+    WSTEST=$("$ROOT/scripts/lib/wstest-bootstrap.sh") ||
+        die "could not set up wstest natively (see the bootstrap messages above)"
+    say "wstest: native, $WSTEST (ready in $(since "$t0") s)"
+}
+
+WSTEST_PID=
+WSTEST_CONTAINER=
+start_wstest() { # log args...
+    local log=$1
+    shift
+    : >"$log" # exists before watch_progress opens it
+    if [[ $RUNNER == docker ]]; then
+        local name=rfc6455-autobahn-$$-${#CONTAINERS[@]}
+        CONTAINERS+=("$name")
+        WSTEST_CONTAINER=$name
+        # Host networking: wstest and the testees meet on 127.0.0.1. The
+        # reports are written as the calling user, so they stay removable.
+        docker run --rm --name "$name" --network host -u "$(id -u):$(id -g)" \
+            -e HOME=/tmp -e PYTHONUNBUFFERED=1 -v "$ROOT:$ROOT" -v "$RUN_TMP:$RUN_TMP" -w "$RUN_TMP" \
+            "$DOCKER_IMAGE" wstest "$@" >"$log" 2>&1 &
+    else
+        (cd "$RUN_TMP" && exec "$WSTEST" "$@") >"$log" 2>&1 &
+    fi
+    WSTEST_PID=$!
+    PIDS+=("$WSTEST_PID")
+}
+
+stop_wstest() {
+    stop_pid "$WSTEST_PID"
+    if [[ -n $WSTEST_CONTAINER ]]; then
+        docker rm -f "$WSTEST_CONTAINER" >/dev/null 2>&1 || true
+        WSTEST_CONTAINER=
+    fi
+}
+
+# ---------------------------------------------------------------------------
+# Progress: follows wstest's log while PID runs and turns its
+# "Running test case ID 6.4.3 ..." lines into "[75/517] 6.4.3": one line
+# rewritten in place on a terminal; otherwise a line per case group and
+# at most one every 15 s.
+
+watch_progress() { # log pid role
+    local log=$1 pid=$2 role=$3 fd line='' part='' total='?' count=0 id='' group='' shown=0 tty=0
+    local started=$SECONDS printed=0
+    [[ -t 1 ]] && tty=1
+    local deadline=$((SECONDS + ROLE_TIMEOUT))
+    exec {fd}<"$log"
+    while :; do
+        if IFS= read -r -u "$fd" part; then
+            show_progress_line "$line$part"
+            line=
+            continue
+        fi
+        # At the end of the log for now; `part` holds a line's start, if any.
+        line+=$part
+        if ! alive "$pid"; then
+            while IFS= read -r -u "$fd" part; do
+                show_progress_line "$line$part"
+                line=
+            done
+            line+=$part
+            [[ -n $line ]] && show_progress_line "$line"
+            break
+        fi
+        if ((SECONDS > deadline)); then
+            ((tty)) && printf '\n'
+            die "the $role run did not finish within $ROLE_TIMEOUT s (AUTOBAHN_TIMEOUT)"
+        fi
+        sleep 0.2
+    done
+    exec {fd}<&-
+    if ((tty)); then
+        printf '\n'
+    elif [[ -n $id && $printed != "$count" ]]; then
+        printf '    [%3s/%s] %-8s %3d s\n' "$count" "$total" "$id" $((SECONDS - started))
+    fi
+}
+
+# Uses watch_progress's locals (bash's dynamic scope).
+show_progress_line() { # line
+    case $1 in
+        *"Ok, will run "*" test cases"*)
+            total=${1#*will run }
+            total=${total%% *}
+            ;;
+        "Running test case ID "*)
+            id=${1#Running test case ID }
+            id=${id%% *}
+            count=$((count + 1))
+            if ((tty)); then
+                printf '\r\033[K    [%3s/%s] %-8s %3d s' "$count" "$total" "$id" $((SECONDS - started))
+            elif [[ ${id%%.*} != "$group" ]] || ((SECONDS - shown >= 15)); then
+                printf '    [%3s/%s] %-8s %3d s\n' "$count" "$total" "$id" $((SECONDS - started))
+                printed=$count
+                group=${id%%.*}
+                shown=$SECONDS
+            fi
+            ;;
+        "Connection to "*" failed"*)
+            ((tty)) && printf '\n'
+            warn "wstest: ${1}"
+            ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------
+# Roles
+
+# Writes the run's spec from the template (outdir, url, cases).
+write_spec() { # template out outdir url role
+    local args=(spec --template "$1" --out "$2" --outdir "$3" --url "$4")
+    [[ -n $CASES ]] && args+=(--cases "$CASES" --check-against "$ROOT/autobahn/expected-$5.json")
+    "$TOOL" "${args[@]}" || die "could not write the wstest spec for the $5 role"
+}
+
+fresh_outdir() { # dir
+    rm -rf "$1"
+    mkdir -p "$1"
+}
+
+# Compares the run with the baseline; the summary lands in ROLE/summary.txt.
+compare() { # role outdir elapsed
+    local role=$1 out=$2
+    [[ -s $out/index.json ]] || {
+        show_log "$out/wstest.log"
+        die "wstest wrote no $out/index.json for the $role role"
+    }
+    # Paths relative to the repository read better in the summary.
+    local args=(compare --role "$role" --agent "$AGENT" --index "${out#"$ROOT/"}/index.json"
+        --expected "autobahn/expected-$role.json" --elapsed "$3")
+    [[ -n $CASES ]] && args+=(--cases "$CASES")
+    ((UPDATE)) && args+=(--update)
+    local status=0
+    (cd "$ROOT" && "$TOOL" "${args[@]}") >"$out/summary.txt" 2>&1 || status=$?
+    ((status <= 1)) || {
+        cat "$out/summary.txt" >&2
+        die "autobahn-report could not compare the $role run"
+    }
+    return "$status"
+}
+
+run_server() {
+    local out=$REPORTS/server host=${SERVER_ADDR%:*} port=${SERVER_ADDR##*:}
+    say "server role: wstest -m fuzzingclient against fuzzserver on $SERVER_ADDR"
+    fresh_outdir "$out"
+    write_spec "$ROOT/autobahn/fuzzingclient.json" "$RUN_TMP/fuzzingclient.json" "$out" \
+        "ws://$SERVER_ADDR" server
+    port_free "$host" "$port" fuzzserver
+    "$TARGET/fuzzserver" --addr "$SERVER_ADDR" >"$out/fuzzserver.log" 2>&1 &
+    local server=$!
+    PIDS+=("$server")
+    wait_listen "$host" "$port" "$server" fuzzserver "$out/fuzzserver.log" 15
+
+    local t0 status=0
+    t0=$(now)
+    start_wstest "$out/wstest.log" -m fuzzingclient -s "$RUN_TMP/fuzzingclient.json"
+    watch_progress "$out/wstest.log" "$WSTEST_PID" server
+    wait "$WSTEST_PID" || status=$?
+    local elapsed
+    elapsed=$(since "$t0")
+    if ((status != 0)); then
+        show_log "$out/wstest.log"
+        die "wstest -m fuzzingclient failed (status $status)"
+    fi
+    local crashed=0
+    if ! alive "$server"; then
+        status=0
+        wait "$server" || status=$?
+        show_log "$out/fuzzserver.log"
+        warn "fuzzserver exited during the run (status $status); the cases after that failed"
+        crashed=1
+    fi
+    stop_pid "$server"
+    compare server "$out" "$elapsed" || return 1
+    ((crashed == 0))
+}
+
+run_client() {
+    local out=$REPORTS/client host=${CLIENT_ADDR%:*} port=${CLIENT_ADDR##*:}
+    say "client role: fuzzclient against wstest -m fuzzingserver on $CLIENT_ADDR"
+    fresh_outdir "$out"
+    write_spec "$ROOT/autobahn/fuzzingserver.json" "$RUN_TMP/fuzzingserver.json" "$out" \
+        "ws://$CLIENT_ADDR" client
+    port_free "$host" "$port" "wstest -m fuzzingserver"
+    start_wstest "$out/wstest.log" -m fuzzingserver -s "$RUN_TMP/fuzzingserver.json" --webport 0
+    wait_listen "$host" "$port" "$WSTEST_PID" "wstest -m fuzzingserver" "$out/wstest.log" 90
+    local wstest=$WSTEST_PID
+    say "wstest listens; running fuzzclient"
+
+    local t0 status=0
+    t0=$(now)
+    "$TARGET/fuzzclient" --url "ws://$CLIENT_ADDR" --agent "$AGENT" >"$out/fuzzclient.log" 2>&1 &
+    local client=$!
+    PIDS+=("$client")
+    watch_progress "$out/wstest.log" "$client" client
+    wait "$client" || status=$?
+    local elapsed
+    elapsed=$(since "$t0")
+    if ((status != 0)); then
+        show_log "$out/fuzzclient.log"
+        alive "$wstest" || show_log "$out/wstest.log"
+        die "fuzzclient failed (status $status)"
+    fi
+    # fuzzclient's last call (/updateReports) has wstest write its reports.
+    local _
+    for _ in $(seq 100); do
+        [[ -s $out/index.json ]] && grep -q 'Report generation complete' "$out/wstest.log" && break
+        alive "$wstest" || break
+        sleep 0.1
+    done
+    stop_wstest
+    compare client "$out" "$elapsed"
+}
+
+# ---------------------------------------------------------------------------
+
+main() {
+    local t0
+    t0=$(now)
+    command -v cargo >/dev/null || die "cargo is not on PATH"
+    say "building the testees (cargo build --release -p testee)"
+    (cd "$ROOT" && cargo build --release -p testee) ||
+        die "cargo build --release -p testee failed"
+    local bin
+    for bin in fuzzserver fuzzclient autobahn-report; do
+        [[ -x $TARGET/$bin ]] || die "the build made no $TARGET/$bin"
+    done
+    choose_runner
+
+    local role failed=()
+    for role in $ROLES; do
+        "run_$role" || failed+=("$role")
+    done
+
+    printf '\n'
+    for role in $ROLES; do
+        cat "$REPORTS/$role/summary.txt"
+        printf '    reports: %s\n\n' "${REPORTS#"$ROOT/"}/$role/index.html"
+    done
+    if ((${#failed[@]})); then
+        printf 'FAILED (%s) in %s s\n' "${failed[*]}" "$(since "$t0")"
+        return 1
+    fi
+    printf 'OK (%s) in %s s\n' "$ROLES" "$(since "$t0")"
+}
+
+main
