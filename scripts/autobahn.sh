@@ -23,6 +23,9 @@
 #   AUTOBAHN_SERVER_ADDR   where fuzzserver listens (default 127.0.0.1:9001)
 #   AUTOBAHN_CLIENT_ADDR   where wstest's fuzzingserver listens (default 127.0.0.1:9002)
 #   AUTOBAHN_TIMEOUT       seconds one role may take before it is stopped (default 1200)
+#   AUTOBAHN_PARALLEL      1 (default): with both roles, run them at the same
+#                          time (wstest is single-threaded; this halves the
+#                          wall time on two cores); 0: one after the other
 #   AUTOBAHN_DOCKER_IMAGE  default crossbario/autobahn-testsuite:0.8.2
 #
 # Exit status: 0 when no case regressed, 1 on a regression or a failed
@@ -38,6 +41,7 @@ AGENT=rfc6455
 SERVER_ADDR=${AUTOBAHN_SERVER_ADDR:-127.0.0.1:9001}
 CLIENT_ADDR=${AUTOBAHN_CLIENT_ADDR:-127.0.0.1:9002}
 ROLE_TIMEOUT=${AUTOBAHN_TIMEOUT:-1200}
+PARALLEL=${AUTOBAHN_PARALLEL:-1}
 DOCKER_IMAGE=${AUTOBAHN_DOCKER_IMAGE:-crossbario/autobahn-testsuite:0.8.2}
 
 usage() {
@@ -420,6 +424,29 @@ run_client() {
     compare client "$out" "$elapsed"
 }
 
+# Runs one role in a background subshell whose lines are prefixed with the
+# role. The subshell stops its own processes when it ends (it does not see
+# the parent's PIDS), and on TERM from the parent's cleanup.
+# shellcheck disable=SC2030,SC2031,SC2317 # the subshell keeps its own PIDS
+run_role_in_background() { # role
+    local role=$1
+    (
+        PIDS=()
+        role_cleanup() {
+            local status=$? pid
+            trap - EXIT INT TERM
+            for pid in "${PIDS[@]}"; do
+                stop_pid "$pid"
+            done
+            [[ -n $WSTEST_CONTAINER ]] && docker rm -f "$WSTEST_CONTAINER" >/dev/null 2>&1
+            exit "$status"
+        }
+        trap role_cleanup EXIT
+        trap 'exit 143' TERM INT
+        "run_$role"
+    ) > >(sed -u "s/^/[$role] /") 2>&1 &
+}
+
 # ---------------------------------------------------------------------------
 
 main() {
@@ -436,9 +463,23 @@ main() {
     choose_runner
 
     local role failed=()
-    for role in $ROLES; do
-        "run_$role" || failed+=("$role")
-    done
+    if [[ $PARALLEL == 1 && $ROLES == "server client" ]]; then
+        say "running both roles at once (AUTOBAHN_PARALLEL=0 runs them one after the other)"
+        local -A job=()
+        for role in $ROLES; do
+            run_role_in_background "$role"
+            job[$role]=$!
+            # shellcheck disable=SC2031 # the parent's PIDS, stopped by cleanup
+            PIDS+=("${job[$role]}")
+        done
+        for role in $ROLES; do
+            wait "${job[$role]}" || failed+=("$role")
+        done
+    else
+        for role in $ROLES; do
+            "run_$role" || failed+=("$role")
+        done
+    fi
 
     printf '\n'
     for role in $ROLES; do

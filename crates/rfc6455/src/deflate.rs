@@ -452,8 +452,13 @@ impl Inflater {
             if room == 0 {
                 return Err(InflateError::TooLong { len: out.len() });
             }
-            let chunk = room.min(input.len().saturating_mul(4).clamp(4096, 64 << 10));
-            out.reserve_exact(chunk);
+            if out.capacity() - out.len() < 1024.min(room) {
+                // Grow geometrically (a message arriving in many small
+                // frames must not copy itself over and over), but never
+                // past the limit.
+                let target = (out.len() * 2).max(out.len() + 4096).min(max_len + 1);
+                out.reserve_exact(target - out.len());
+            }
             let spare = out.capacity() - out.len();
             let (before_in, before_out) = (state.total_in(), state.total_out());
             let status = state

@@ -1,5 +1,24 @@
-//! Shared pieces of the Autobahn testees: command-line parsing.
+//! Shared pieces of the Autobahn testees: their configuration and
+//! command-line parsing.
 #![warn(missing_docs, unreachable_pub)]
+
+use rfc6455::deflate::DeflateConfig;
+use rfc6455::Config;
+
+/// The configuration both testees run with: the library's defaults (so the
+/// conformance run tests what users get), with permessage-deflate on.
+///
+/// ```
+/// let config = testee::config();
+/// assert!(config.deflate.is_some());
+/// assert_eq!(config.max_message_size, rfc6455::Config::default().max_message_size);
+/// ```
+pub fn config() -> Config {
+    Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    }
+}
 
 /// Parses `--name VALUE` flags from `args` into the named slots; fails on
 /// an unknown flag, a missing value, or `--help` (with the usage text).

@@ -2,7 +2,8 @@
 //!
 //! `fuzzclient [--url ws://HOST:PORT] [--agent NAME]` asks a
 //! `wstest -m fuzzingserver` for its case count, runs every case (echoing
-//! each Text and Binary message back), then asks it to write its reports.
+//! each Text and Binary message back, with the library's default limits and
+//! permessage-deflate offered), then asks it to write its reports.
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::Message;
@@ -64,7 +65,7 @@ async fn case_count(base: &str) -> Result<u32, rfc6455::Error> {
 }
 
 async fn echo(url: &str) -> Result<(), rfc6455::Error> {
-    let mut ws = rfc6455::connect(url).await?;
+    let mut ws = rfc6455::connect_with_config(url, testee::config()).await?;
     while let Some(msg) = ws.next().await {
         let msg = msg?;
         if msg.is_data() {

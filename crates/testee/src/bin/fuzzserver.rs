@@ -1,12 +1,11 @@
-//! The Autobahn Testsuite's server testee: an echo server.
+//! The Autobahn Testsuite's server testee: an echo server, with the
+//! library's default limits and permessage-deflate on.
 //!
 //! `fuzzserver [--addr HOST:PORT]` (default `127.0.0.1:9001`) answers every
 //! Text and Binary message with the same message, runs until killed, and
 //! logs one line per connection that ends in an error.
 
 use futures_util::{SinkExt, StreamExt};
-use rfc6455::Config;
-use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpStream};
 
 const USAGE: &str = "usage: fuzzserver [--addr HOST:PORT]   (default 127.0.0.1:9001)";
@@ -49,9 +48,7 @@ async fn main() {
 
 async fn echo(stream: TcpStream) -> Result<(), rfc6455::Error> {
     stream.set_nodelay(true)?;
-    let peer: Option<SocketAddr> = stream.peer_addr().ok();
-    let _ = peer;
-    let mut ws = rfc6455::accept_with_config(stream, Config::default()).await?;
+    let mut ws = rfc6455::accept_with_config(stream, testee::config()).await?;
     while let Some(msg) = ws.next().await {
         let msg = msg?;
         if msg.is_data() {
