@@ -22,7 +22,7 @@
 #   AUTOBAHN_PYTHON        pypy | cpython: force the native interpreter
 #   AUTOBAHN_SERVER_ADDR   where fuzzserver listens (default 127.0.0.1:9001)
 #   AUTOBAHN_CLIENT_ADDR   where wstest's fuzzingserver listens (default 127.0.0.1:9002)
-#   AUTOBAHN_TIMEOUT       seconds one role may take before it is stopped (default 1200)
+#   AUTOBAHN_TIMEOUT       seconds one role may take before it is stopped (default 1800)
 #   AUTOBAHN_PARALLEL      1 (default): with both roles, run them at the same
 #                          time (wstest is single-threaded; this halves the
 #                          wall time on two cores); 0: one after the other
@@ -40,7 +40,7 @@ TOOL=$TARGET/autobahn-report
 AGENT=rfc6455
 SERVER_ADDR=${AUTOBAHN_SERVER_ADDR:-127.0.0.1:9001}
 CLIENT_ADDR=${AUTOBAHN_CLIENT_ADDR:-127.0.0.1:9002}
-ROLE_TIMEOUT=${AUTOBAHN_TIMEOUT:-1200}
+ROLE_TIMEOUT=${AUTOBAHN_TIMEOUT:-1800}
 PARALLEL=${AUTOBAHN_PARALLEL:-1}
 DOCKER_IMAGE=${AUTOBAHN_DOCKER_IMAGE:-crossbario/autobahn-testsuite:0.8.2}
 
