@@ -101,19 +101,11 @@ impl DeflateParams {
     /// assert_eq!(params.to_response(), "permessage-deflate; client_no_context_takeover");
     /// ```
     pub fn to_response(&self) -> String {
-        let mut out = String::from(EXTENSION_NAME);
-        if self.server_no_context_takeover {
-            out.push_str("; server_no_context_takeover");
-        }
-        if self.client_no_context_takeover {
-            out.push_str("; client_no_context_takeover");
-        }
-        if self.server_max_window_bits < 15 {
-            out.push_str(&format!(
-                "; server_max_window_bits={}",
-                self.server_max_window_bits
-            ));
-        }
+        let mut out = extension_value(
+            self.server_no_context_takeover,
+            self.client_no_context_takeover,
+            self.server_max_window_bits,
+        );
         if self.client_max_window_bits < 15 {
             out.push_str(&format!(
                 "; client_max_window_bits={}",
@@ -122,6 +114,29 @@ impl DeflateParams {
         }
         out
     }
+}
+
+/// The extension name and the parameters an offer and a response write
+/// alike; `client_max_window_bits`, which they write differently, is left
+/// to the caller.
+fn extension_value(
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: u8,
+) -> String {
+    let mut out = String::from(EXTENSION_NAME);
+    if server_no_context_takeover {
+        out.push_str("; server_no_context_takeover");
+    }
+    if client_no_context_takeover {
+        out.push_str("; client_no_context_takeover");
+    }
+    if server_max_window_bits < 15 {
+        out.push_str(&format!(
+            "; server_max_window_bits={server_max_window_bits}"
+        ));
+    }
+    out
 }
 
 /// One parsed extension of a `Sec-WebSocket-Extensions` list.
@@ -230,19 +245,11 @@ impl DeflateConfig {
     /// parameters this config asks for, and `client_max_window_bits`
     /// (value-less when any window is fine) so the server may limit ours.
     pub fn offer(&self) -> String {
-        let mut out = String::from(EXTENSION_NAME);
-        if self.server_no_context_takeover {
-            out.push_str("; server_no_context_takeover");
-        }
-        if self.client_no_context_takeover {
-            out.push_str("; client_no_context_takeover");
-        }
-        if self.server_max_window_bits < 15 {
-            out.push_str(&format!(
-                "; server_max_window_bits={}",
-                self.server_max_window_bits
-            ));
-        }
+        let mut out = extension_value(
+            self.server_no_context_takeover,
+            self.client_no_context_takeover,
+            self.server_max_window_bits,
+        );
         if self.client_max_window_bits < 15 {
             out.push_str(&format!(
                 "; client_max_window_bits={}",
