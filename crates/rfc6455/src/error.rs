@@ -22,6 +22,8 @@ pub enum ProtocolError {
     ReservedOpcode(u8),
     /// A 64-bit payload length with its most significant bit set (§5.2): 1002.
     InvalidPayloadLength,
+    /// A payload length not in its shortest encoding (§5.2): 1002.
+    NonMinimalLength,
     /// A control frame with a payload over 125 bytes (§5.5): 1002.
     ControlFrameTooLong(u64),
     /// A control frame without FIN (§5.5): 1002.
@@ -65,6 +67,9 @@ impl fmt::Display for ProtocolError {
             ProtocolError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
             ProtocolError::InvalidPayloadLength => {
                 f.write_str("64-bit payload length has its most significant bit set")
+            }
+            ProtocolError::NonMinimalLength => {
+                f.write_str("payload length not encoded in the minimal number of bytes")
             }
             ProtocolError::ControlFrameTooLong(len) => {
                 write!(f, "control frame payload of {len} bytes exceeds 125")

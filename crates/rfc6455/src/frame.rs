@@ -106,8 +106,10 @@ impl FrameHeader {
     ///
     /// Returns `Ok(None)` when `buf` holds only part of a header, and the
     /// header with its length in bytes when it is complete. Errors on a
-    /// reserved opcode, a 64-bit length with the top bit set, and a
-    /// control frame that is fragmented or longer than 125 bytes.
+    /// reserved opcode, a 64-bit length with the top bit set, a length
+    /// not in its shortest form (§5.2: "the minimal number of bytes MUST be
+    /// used"; so every header that decodes re-encodes to the same bytes),
+    /// and a control frame that is fragmented or longer than 125 bytes.
     pub fn decode(buf: &[u8]) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
         let [b0, b1, rest @ ..] = buf else {
             return Ok(None);
@@ -118,7 +120,13 @@ impl FrameHeader {
         let masked = b1 & 0x80 != 0;
         let (payload_len, len_bytes) = match b1 & 0x7f {
             126 => match rest {
-                [a, b, ..] => (u64::from(u16::from_be_bytes([*a, *b])), 2),
+                [a, b, ..] => {
+                    let len = u16::from_be_bytes([*a, *b]);
+                    if len < 126 {
+                        return Err(ProtocolError::NonMinimalLength);
+                    }
+                    (u64::from(len), 2)
+                }
                 _ => return Ok(None),
             },
             127 => match rest.get(..8) {
@@ -128,6 +136,9 @@ impl FrameHeader {
                     let len = u64::from_be_bytes(be);
                     if len >> 63 != 0 {
                         return Err(ProtocolError::InvalidPayloadLength);
+                    }
+                    if len <= 0xffff {
+                        return Err(ProtocolError::NonMinimalLength);
                     }
                     (len, 8)
                 }
@@ -219,6 +230,21 @@ mod tests {
                 assert_eq!(FrameHeader::decode(&wire[..cut]), Ok(None), "cut {cut}");
             }
         }
+    }
+
+    #[test]
+    fn non_minimal_lengths_are_errors() {
+        assert_eq!(
+            FrameHeader::decode(&[0x82, 126, 0, 125]),
+            Err(ProtocolError::NonMinimalLength)
+        );
+        let mut wire = vec![0x82, 127];
+        wire.extend_from_slice(&0xffffu64.to_be_bytes());
+        assert_eq!(
+            FrameHeader::decode(&wire),
+            Err(ProtocolError::NonMinimalLength)
+        );
+        assert!(FrameHeader::decode(&[0x82, 126, 0, 126]).unwrap().is_some());
     }
 
     #[test]

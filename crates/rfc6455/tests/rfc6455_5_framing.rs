@@ -100,6 +100,24 @@ mod s5_2_base_framing {
     }
 
     #[test]
+    fn length_not_in_its_shortest_form_is_1002() {
+        // 5 bytes announced with the 16-bit form, then with the 64-bit form.
+        let mut sixteen = vec![0x82, 0xfe, 0, 5];
+        sixteen.extend_from_slice(&KEY);
+        let mut sixty_four = vec![0x82, 0xff];
+        sixty_four.extend_from_slice(&5u64.to_be_bytes());
+        sixty_four.extend_from_slice(&KEY);
+        for wire in [sixteen, sixty_four] {
+            let mut conn = server();
+            let error = assert_fails_with(&mut conn, &wire, 1002);
+            assert!(matches!(
+                error,
+                Error::Protocol(ProtocolError::NonMinimalLength)
+            ));
+        }
+    }
+
+    #[test]
     fn rsv_bits_without_extension_are_1002() {
         for rsv in 1..8 {
             let mut conn = server();
