@@ -1,0 +1,313 @@
+//! Writes the checked-in seed corpora, `fuzz/corpus/<target>/`.
+//!
+//! `cargo run --manifest-path fuzz/Cargo.toml --example make_corpus`
+//!
+//! Seeds are small and named after what they hold: the handshake test
+//! vectors of `crates/rfc6455/tests/vectors/handshake/`, frames of RFC 6455
+//! §5.7 and of every length encoding, and sessions in the byte layout the
+//! structured targets decode (`fuzz/src/checks/connection.rs` `Op::decode`,
+//! `roundtrip.rs`, `utf8.rs`). Existing files are overwritten, others kept.
+
+use rfc6455_fuzz::checks::wire::{frame, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+fn write(root: &Path, target: &str, name: &str, data: &[u8]) {
+    let dir = root.join(target);
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join(name), data).unwrap();
+}
+
+/// A frame op of `connection.rs`: opcode index and FIN in `b`, masked as
+/// the peer must mask (flags 0), delivered whole or split (`split` ≥ 32).
+fn frame_op(b: u8, split: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+    let mut out = vec![0, b, split << 2];
+    match payload.len() {
+        len @ 0..=127 => out.push(len as u8),
+        len => {
+            out.push(0xc0);
+            out.extend_from_slice(&(len as u16 & 0x3fff).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(payload);
+    if masked {
+        out.extend_from_slice(&KEY);
+    }
+    out
+}
+
+/// `b` values of `frame_op`: FIN is bit 0 clear, the opcode index bits 1–3.
+const TEXT_FIN: u8 = 1 << 1;
+const TEXT_MORE: u8 = (1 << 1) | 1;
+const BINARY_FIN: u8 = 2 << 1;
+const CLOSE_FIN: u8 = 3 << 1;
+const PING_FIN: u8 = 4 << 1;
+const PONG_FIN: u8 = 5 << 1;
+const CONT_FIN: u8 = 0;
+
+fn sessions(masked: bool) -> Vec<(&'static str, Vec<u8>)> {
+    let key = |mut v: Vec<u8>| {
+        if masked {
+            v.extend_from_slice(&KEY);
+        }
+        v
+    };
+    vec![
+        (
+            "text-hello",
+            [vec![0], frame_op(TEXT_FIN, 0, b"Hello", masked)].concat(),
+        ),
+        (
+            "fragmented-text-ping-between",
+            [
+                vec![0],
+                frame_op(TEXT_MORE, 0, "κό".as_bytes(), masked),
+                frame_op(PING_FIN, 0, b"ping", masked),
+                frame_op(CONT_FIN, 40, "σμε".as_bytes(), masked),
+            ]
+            .concat(),
+        ),
+        (
+            "binary-16-bit-length-split",
+            [vec![0], frame_op(BINARY_FIN, 77, &[0xab; 300], masked)].concat(),
+        ),
+        (
+            "close-1000-reason",
+            [vec![0], frame_op(CLOSE_FIN, 0, b"\x03\xe8bye", masked)].concat(),
+        ),
+        (
+            "send-then-close-then-close-reply",
+            [
+                vec![0],
+                vec![6, 0, 5, b'h', b'e', b'l', b'l', b'o'],
+                vec![
+                    7, 0, 3, 10, b'g', b'o', b'i', b'n', b'g', b' ', b'a', b'w', b'a', b'y',
+                ],
+                vec![8, 0xff],
+                frame_op(PONG_FIN, 0, b"late", masked),
+                key(vec![4, 2, 0]), // a Close frame with code CODES[0], no reason
+            ]
+            .concat(),
+        ),
+        (
+            "limits-message-too-long",
+            [
+                vec![2],
+                frame_op(TEXT_MORE, 0, &[b'a'; 90], masked),
+                frame_op(CONT_FIN, 0, &[b'b'; 20], masked),
+            ]
+            .concat(),
+        ),
+        (
+            "invalid-utf8-fails-fast",
+            [
+                vec![0],
+                frame_op(TEXT_FIN, 50, b"ok\xf4\x90\x80\x80", masked),
+            ]
+            .concat(),
+        ),
+        (
+            "valid-text-fragments",
+            [
+                vec![0],
+                vec![5, 12],
+                "καλημέρα".as_bytes().to_vec(),
+                vec![0b0110_0010, 3, 7],
+                key(vec![]),
+                key(vec![]),
+                key(vec![]),
+                vec![0],
+            ]
+            .concat(),
+        ),
+        (
+            "ping-pong-advance",
+            [
+                vec![0],
+                key(vec![9, 4, 1, 2, 3, 4]),
+                vec![8, 1],
+                vec![6, 2, 3, 1, 2, 3],
+            ]
+            .concat(),
+        ),
+    ]
+}
+
+fn main() {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = fuzz.join("corpus");
+    let vectors = fuzz.join("../crates/rfc6455/tests/vectors/handshake");
+
+    // Handshakes: the library's own vectors.
+    for entry in fs::read_dir(&vectors).expect("handshake vectors") {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let target = if name.starts_with("request-") {
+            "handshake_request"
+        } else if name.starts_with("response-") {
+            "handshake_response"
+        } else {
+            continue;
+        };
+        write(&root, target, &name, &fs::read(&path).unwrap());
+    }
+
+    // Frame headers: §5.7's examples and every length encoding's edges.
+    let headers: &[(&str, Vec<u8>)] = &[
+        (
+            "rfc-5-7-hello-unmasked",
+            frame(true, 0, TEXT, None, b"Hello"),
+        ),
+        (
+            "rfc-5-7-hello-masked",
+            frame(true, 0, TEXT, Some(KEY), b"Hello"),
+        ),
+        ("rfc-5-7-fragment-hel", frame(false, 0, TEXT, None, b"Hel")),
+        (
+            "rfc-5-7-fragment-lo",
+            frame(true, 0, CONTINUATION, None, b"lo"),
+        ),
+        (
+            "rfc-5-7-ping-masked",
+            frame(true, 0, PING, Some(KEY), b"Hello"),
+        ),
+        (
+            "len-125",
+            frame(true, 0, BINARY, None, &[0; 125])[..2].to_vec(),
+        ),
+        (
+            "len-126",
+            frame(true, 0, BINARY, Some(KEY), &[0; 126])[..8].to_vec(),
+        ),
+        (
+            "len-65535",
+            frame(true, 0, BINARY, None, &[0; 65535])[..4].to_vec(),
+        ),
+        (
+            "len-65536",
+            frame(true, 0, BINARY, Some(KEY), &[0; 65536])[..14].to_vec(),
+        ),
+        ("rsv-all", vec![0xf2, 0x80, 1, 2, 3, 4]),
+        ("close-empty", vec![0x88, 0x00]),
+        ("pong-125", vec![0x8a, 125]),
+        ("reserved-opcode-3", vec![0x83, 0x00]),
+        ("control-too-long", vec![0x89, 126, 0, 126]),
+        (
+            "top-bit-length",
+            [vec![0x82, 127, 0x80], vec![0; 7]].concat(),
+        ),
+    ];
+    for (name, data) in headers {
+        write(&root, "frame_parser", name, data);
+        write(&root, "differential_frame", name, data);
+    }
+
+    // Whole streams for the differential connection level.
+    let stream = |masked: bool| {
+        let mask = masked.then_some(KEY);
+        [
+            frame(false, 0, TEXT, mask, "κό".as_bytes()),
+            frame(true, 0, PING, mask, b"p"),
+            frame(true, 0, CONTINUATION, mask, "σμε".as_bytes()),
+            frame(true, 0, BINARY, mask, &[7; 200]),
+            frame(true, 0, PONG, mask, b""),
+            frame(true, 0, CLOSE, mask, b"\x03\xe8done"),
+        ]
+        .concat()
+    };
+    write(
+        &root,
+        "differential_frame",
+        "stream-from-client",
+        &stream(true),
+    );
+    write(
+        &root,
+        "differential_frame",
+        "stream-from-server",
+        &stream(false),
+    );
+
+    // Sessions: the server's peer masks, the client's does not.
+    for (name, data) in sessions(true) {
+        write(&root, "connection_server", name, &data);
+    }
+    for (name, data) in sessions(false) {
+        write(&root, "connection_client", name, &data);
+    }
+
+    // Round trips: role bit, then per message `b` (kind, codec, fragments,
+    // interruption) and a length.
+    let roundtrips: &[(&str, Vec<u8>)] = &[
+        (
+            "client-text-api",
+            [vec![0, 0, 5], b"hello".to_vec()].concat(),
+        ),
+        ("server-binary-api", [vec![1, 1, 3], vec![1, 2, 3]].concat()),
+        (
+            "client-text-3-fragments-ping-between",
+            [
+                vec![0, 0b1001_1100, 9],
+                "καλη".as_bytes().to_vec(),
+                vec![30, 60, 90],
+                vec![0; 40],
+            ]
+            .concat(),
+        ),
+        (
+            "server-binary-16-bit",
+            vec![1, 0b0000_1101, 0xf1, 200, 3, 1, 2, 3, 4],
+        ),
+        (
+            "client-binary-64-bit",
+            vec![0, 0b0000_0101, 0xff, 2, 9, 9, 9, 9, 9],
+        ),
+        (
+            "ping-then-pong",
+            vec![
+                1, 2, 4, b'p', b'i', b'n', b'g', 3, 0, 5, 3, b'b', b'y', b'e',
+            ],
+        ),
+        // Bit 1 of the first byte: permessage-deflate, then its parameters
+        // byte, level and threshold.
+        (
+            "client-deflate-text",
+            [
+                vec![2, 0, 3, 0, 0, 60],
+                "hello hello hello ".repeat(3).into_bytes(),
+                vec![1, 0, 9],
+            ]
+            .concat(),
+        ),
+        (
+            "server-deflate-no-takeover-small-windows",
+            vec![3, 0b0000_0011, 6, 10, 1, 0xf2, 0, 0, 1, 200, 0],
+        ),
+    ];
+    for (name, data) in roundtrips {
+        write(&root, "roundtrip", name, data);
+    }
+
+    // UTF-8: split count, split points, text.
+    let texts: &[(&str, &[u8])] = &[
+        (
+            "greek-split-in-characters",
+            "\x03\x01\x03\x05κόσμε".as_bytes(),
+        ),
+        (
+            "every-width",
+            "\x02\x02\x07\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}".as_bytes(),
+        ),
+        ("surrogate", b"\x01\x02ab\xed\xa0\x80cd"),
+        ("past-u10ffff", b"\x01\x03ok\xf4\x90\x80\x80"),
+        ("overlong", b"\x00\xc0\xaf"),
+        ("truncated-emoji", b"\x01\x03ab\xf0\x9f\x98"),
+        ("stray-continuation", b"\x00a\x80b"),
+    ];
+    for (name, data) in texts {
+        write(&root, "utf8", name, data);
+    }
+    println!("seed corpora written to {}", root.display());
+}

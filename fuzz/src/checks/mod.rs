@@ -1,0 +1,60 @@
+//! The checks of every fuzz target, in one place.
+//!
+//! Each `check` function takes the raw bytes libFuzzer produced, drives one
+//! attack surface of `rfc6455` with them, and panics (with a message that
+//! says which rule broke) if a property that must hold does not. The fuzz
+//! targets in `fuzz/fuzz_targets/` are one-line wrappers around these, and
+//! `crates/rfc6455/tests/fuzz_regressions.rs` includes this very module
+//! (`#[path]`) to replay every minimized crash in `fuzz/artifacts/` under
+//! plain `cargo test`.
+//!
+//! So this module may use only what an integration test of `rfc6455` can:
+//! `rfc6455` itself and its dependencies (`bytes`, `httparse`, `base64`,
+//! `sha1`). Structured inputs (sessions, message lists) are decoded from the
+//! bytes by hand ([`input::Input`]) rather than with `arbitrary`, for that
+//! reason. The differential check against tungstenite lives in the fuzz
+//! crate only (`fuzz/src/differential.rs`).
+
+pub mod connection;
+pub mod frame;
+pub mod handshake;
+pub mod input;
+pub mod roundtrip;
+pub mod utf8;
+pub mod wire;
+
+/// The fuzz targets whose checks live here, as named in `fuzz/Cargo.toml`.
+pub const TARGETS: &[&str] = &[
+    "frame_parser",
+    "handshake_request",
+    "handshake_response",
+    "connection_server",
+    "connection_client",
+    "roundtrip",
+    "utf8",
+];
+
+/// Runs the checks of `target` on `data`. Returns `false` for a target this
+/// module does not know; panics if a check fails.
+///
+/// `differential_frame` needs tungstenite, which only the fuzz crate has;
+/// here its inputs get every check of our own side (the frame parser against
+/// the reference decoder, and both connection roles).
+pub fn run(target: &str, data: &[u8]) -> bool {
+    match target {
+        "frame_parser" => frame::check(data),
+        "handshake_request" => handshake::check_request(data),
+        "handshake_response" => handshake::check_response(data),
+        "connection_server" => connection::check(rfc6455::Role::Server, data),
+        "connection_client" => connection::check(rfc6455::Role::Client, data),
+        "roundtrip" => roundtrip::check(data),
+        "utf8" => utf8::check(data),
+        "differential_frame" => {
+            frame::check(data);
+            connection::check_raw(rfc6455::Role::Server, data);
+            connection::check_raw(rfc6455::Role::Client, data);
+        }
+        _ => return false,
+    }
+    true
+}
