@@ -564,6 +564,13 @@ impl Deflater {
         if out[start..].ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
         }
+        if out.len() == start {
+            // zlib flushes nothing when nothing is new (an empty message
+            // after another): the message must still hold a block, so
+            // send the empty stored block of RFC 7692 §7.2.3.6, which the
+            // peer completes with the tail it appends.
+            out.push(0x00);
+        }
         if self.no_context_takeover {
             state.reset();
         }

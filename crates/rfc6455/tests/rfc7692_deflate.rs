@@ -372,6 +372,31 @@ mod round_trip {
     }
 
     #[test]
+    fn empty_messages_compressed_one_after_another() {
+        // zlib flushes nothing for an empty message after another; each
+        // must still carry the empty block of §7.2.3.6 (found by fuzzing).
+        let config = Config {
+            deflate: Some(DeflateConfig {
+                threshold: 0,
+                ..DeflateConfig::default()
+            }),
+            ..Config::default()
+        };
+        let params = Some(DeflateParams::default());
+        let mut client = Connection::with_deflate(Role::Client, config.clone(), params);
+        let mut server = Connection::with_deflate(Role::Server, config, params);
+        for _ in 0..4 {
+            client.send(Message::text("")).unwrap();
+            let wire = client.pending_output().to_vec();
+            client.advance_output(wire.len());
+            assert_eq!(wire[0], 0xc1, "compressed");
+            let (events, error) = feed(&mut server, &wire);
+            assert!(error.is_none(), "{error:?}");
+            assert_eq!(events, vec![Message::text("")]);
+        }
+    }
+
+    #[test]
     fn small_messages_go_uncompressed() {
         let (mut client, _) = pair(DeflateParams::default());
         client.send(Message::text("tiny")).unwrap();
