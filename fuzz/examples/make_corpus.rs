@@ -290,6 +290,80 @@ fn main() {
         write(&root, "roundtrip", name, data);
     }
 
+    // Deflate, inflate mode (first byte bit 0 clear): window bits in bits
+    // 1-3 (8 + n), no context takeover in bit 4; a limit selector (2: 1 MiB,
+    // 0: the next byte); then per message a 16-bit length, the compressed
+    // payload, and a cut count (0 here).
+    fn inflate_seed(first: u8, limit: &[u8], messages: &[&[u8]]) -> Vec<u8> {
+        let mut out = vec![first];
+        out.extend_from_slice(limit);
+        for message in messages {
+            out.extend_from_slice(&(message.len() as u16).to_be_bytes());
+            out.extend_from_slice(message);
+            out.push(0);
+        }
+        out
+    }
+    // RFC 7692 §7.2.3.1-6.
+    const HELLO: &[u8] = &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    const HELLO_AGAIN: &[u8] = &[0xf2, 0x00, 0x11, 0x00, 0x00];
+    const STORED: &[u8] = &[
+        0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+    ];
+    const BFINAL: &[u8] = &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+    const TWO_BLOCKS: &[u8] = &[
+        0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+    ];
+    let bomb = {
+        use flate2::{Compress, Compression, FlushCompress};
+        let mut compress = Compress::new(Compression::best(), false);
+        let mut out = Vec::with_capacity(4096);
+        compress
+            .compress_vec(&[0u8; 1 << 20], &mut out, FlushCompress::Sync)
+            .unwrap();
+        out.truncate(out.len() - 4);
+        out
+    };
+    let deflates: &[(&str, Vec<u8>)] = &[
+        (
+            "inflate-rfc7692-hello-twice-takeover",
+            inflate_seed(0x0e, &[2], &[HELLO, HELLO_AGAIN]),
+        ),
+        (
+            "inflate-rfc7692-stored-bfinal-two-blocks-empty",
+            inflate_seed(0x0e, &[2], &[STORED, BFINAL, TWO_BLOCKS, &[0x00]]),
+        ),
+        (
+            "inflate-no-takeover-window-9",
+            inflate_seed(0x12, &[0, 4], &[HELLO, HELLO]),
+        ),
+        (
+            "inflate-bomb-1-mib-of-zeros-limit-4",
+            inflate_seed(0x0e, &[0, 4], &[&bomb]),
+        ),
+        // Compress mode (bit 0 set): level (bits 5-7, plus the next byte
+        // mod 3); then per message a kind byte (mod 5: empty, short bytes,
+        // a piece repeated, a long pattern, an earlier message) and its
+        // data.
+        (
+            "compress-window-15-level-3-texts-and-repeat",
+            [
+                vec![0x6f, 0, 1 | (5 << 2)],
+                b"hello".to_vec(),
+                vec![2 | (3 << 3), b'a', b'b', b'c', b'd', 0, 100, 0, 4, 0, 0],
+            ]
+            .concat(),
+        ),
+        (
+            "compress-no-takeover-window-9-level-9",
+            vec![0xf3, 2, 3, 0x10, 0x00, 0, 0, 4, 0],
+        ),
+        ("compress-window-8-refused", vec![0x01, 0, 1]),
+    ];
+    for (name, data) in deflates {
+        write(&root, "deflate", name, data);
+    }
+
     // UTF-8: split count, split points, text.
     let texts: &[(&str, &[u8])] = &[
         (

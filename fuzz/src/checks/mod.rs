@@ -10,12 +10,13 @@
 //!
 //! So this module may use only what an integration test of `rfc6455` can:
 //! `rfc6455` itself and its dependencies (`bytes`, `httparse`, `base64`,
-//! `sha1`). Structured inputs (sessions, message lists) are decoded from the
+//! `sha1`, `flate2`). Structured inputs (sessions, message lists) are decoded from the
 //! bytes by hand ([`input::Input`]) rather than with `arbitrary`, for that
 //! reason. The differential check against tungstenite lives in the fuzz
 //! crate only (`fuzz/src/differential.rs`).
 
 pub mod connection;
+pub mod deflate;
 pub mod frame;
 pub mod handshake;
 pub mod input;
@@ -31,6 +32,7 @@ pub const TARGETS: &[&str] = &[
     "connection_server",
     "connection_client",
     "roundtrip",
+    "deflate",
     "utf8",
 ];
 
@@ -48,6 +50,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "connection_server" => connection::check(rfc6455::Role::Server, data),
         "connection_client" => connection::check(rfc6455::Role::Client, data),
         "roundtrip" => roundtrip::check(data),
+        "deflate" => deflate::check(data),
         "utf8" => utf8::check(data),
         "differential_frame" => {
             frame::check(data);
