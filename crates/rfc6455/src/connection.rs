@@ -21,6 +21,15 @@
 //!    Pong and a Close reply are queued there) and after every `send`.
 //! 4. When `should_close_transport()` is true, flush the output and close
 //!    the transport.
+//!
+//! Memory stays bounded whatever the peer does: input is consumed as it is
+//! parsed (only a partial header or control frame waits), messages stop at
+//! `Config::max_message_size` (also while inflating), and once
+//! `Config::max_write_buffer_size` bytes wait to be written, `next_event`
+//! processes nothing more (it returns `Ok(None)`: write first) and `send`
+//! refuses data, so a peer that never reads cannot make us queue replies
+//! without bound. Automatic Pongs are further capped by
+//! `Config::max_queued_pongs`.
 
 use crate::close::CloseFrame;
 use crate::config::Config;
@@ -110,6 +119,10 @@ pub struct Connection {
     /// Reused buffer for compressed payloads on their way out.
     scratch: Vec<u8>,
     rng: StdRng,
+    /// Automatic Pongs queued since the output was last drained.
+    queued_pongs: usize,
+    /// The Pong for the latest Ping, once `max_queued_pongs` are queued.
+    deferred_pong: Option<Bytes>,
 }
 
 impl Connection {
@@ -171,6 +184,8 @@ impl Connection {
             deflate,
             scratch: Vec::new(),
             rng: StdRng::from_os_rng(),
+            queued_pongs: 0,
+            deferred_pong: None,
         }
     }
 
@@ -204,8 +219,11 @@ impl Connection {
     /// protocol violation, or a frame or message over its limit, queues a
     /// Close frame with the code the RFC names and returns the error; the
     /// connection is then failed and returns no more events.
+    ///
+    /// While [`is_output_full`](Self::is_output_full), it processes nothing
+    /// and returns `Ok(None)`: write the pending output first.
     pub fn next_event(&mut self) -> Result<Option<Message>, Error> {
-        if self.failed || self.close_received {
+        if self.failed || self.close_received || self.is_output_full() {
             return Ok(None);
         }
         match self.process() {
@@ -406,7 +424,17 @@ impl Connection {
         match opcode {
             OpCode::Ping => {
                 if !self.close_sent {
-                    self.write_frame(OpCode::Pong, &payload);
+                    if self.pending_output().is_empty() {
+                        self.queued_pongs = 0;
+                    }
+                    if self.queued_pongs < self.config.max_queued_pongs.max(1) {
+                        self.queued_pongs += 1;
+                        self.write_frame(OpCode::Pong, &payload);
+                    } else {
+                        // §5.5.3: answering only the most recent Ping is
+                        // enough; it goes out once the output drains.
+                        self.deferred_pong = Some(payload.clone());
+                    }
                 }
                 Ok(Message::Ping(payload))
             }
@@ -416,6 +444,7 @@ impl Connection {
                 self.close_received = true;
                 if !self.close_sent {
                     // §5.5.1: reply with a Close, typically echoing the code.
+                    self.write_deferred_pong();
                     self.close_sent = true;
                     let reply = frame
                         .as_ref()
@@ -435,6 +464,7 @@ impl Connection {
         self.frame = None;
         self.message = None;
         self.input = BytesMut::new();
+        self.deferred_pong = None;
         if !self.close_sent {
             if let Some(code) = error.close_code() {
                 self.close_sent = true;
@@ -448,10 +478,18 @@ impl Connection {
     /// Pong payloads must be at most 125 bytes; Close starts the closing
     /// handshake (see [`close`](Self::close)).
     ///
-    /// Fails with [`Error::ConnectionClosed`] once a Close has been sent.
+    /// Fails with [`Error::ConnectionClosed`] once a Close has been sent,
+    /// and, for anything but a Close, with [`Error::WriteBufferFull`] while
+    /// [`is_output_full`](Self::is_output_full).
     pub fn send(&mut self, message: Message) -> Result<(), Error> {
         if self.close_sent {
             return Err(Error::ConnectionClosed);
+        }
+        if self.is_output_full() && !matches!(message, Message::Close(_)) {
+            return Err(Error::WriteBufferFull {
+                len: self.pending_output().len(),
+                max_len: self.config.max_write_buffer_size,
+            });
         }
         match message {
             Message::Text(text) => self.write_data(OpCode::Text, text.as_bytes()),
@@ -477,9 +515,17 @@ impl Connection {
             Some(frame) => frame.to_payload(),
             None => Bytes::new(),
         };
+        self.write_deferred_pong();
         self.close_sent = true;
         self.write_frame(OpCode::Close, &payload);
         Ok(())
+    }
+
+    fn write_deferred_pong(&mut self) {
+        if let Some(payload) = self.deferred_pong.take() {
+            self.queued_pongs += 1;
+            self.write_frame(OpCode::Pong, &payload);
+        }
     }
 
     /// Writes a Text or Binary message, compressed when permessage-deflate
@@ -539,12 +585,26 @@ impl Connection {
         &self.output[self.output_pos..]
     }
 
+    /// Whether at least `Config::max_write_buffer_size` bytes wait to be
+    /// written: `next_event` then processes no input and `send` refuses
+    /// data until some of [`pending_output`](Self::pending_output) is
+    /// written.
+    pub fn is_output_full(&self) -> bool {
+        self.pending_output().len() >= self.config.max_write_buffer_size
+    }
+
     /// Marks `n` bytes of [`pending_output`](Self::pending_output) as written.
+    ///
+    /// Once everything is written, a Pong held back by
+    /// `Config::max_queued_pongs` is queued, so `pending_output` may not be
+    /// empty right after.
     pub fn advance_output(&mut self, n: usize) {
         self.output_pos = (self.output_pos + n).min(self.output.len());
         if self.output_pos == self.output.len() {
             self.output.clear();
             self.output_pos = 0;
+            self.queued_pongs = 0;
+            self.write_deferred_pong();
         } else if self.output_pos > self.output.len() / 2 {
             self.output.drain(..self.output_pos);
             self.output_pos = 0;

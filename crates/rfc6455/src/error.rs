@@ -211,6 +211,15 @@ pub enum Error {
     },
     /// A message was sent, or a call made, after the connection closed.
     ConnectionClosed,
+    /// `send` was refused: `len` bytes already wait to be written, at least
+    /// `Config::max_write_buffer_size`. Write some of the pending output
+    /// first. (The tokio layer waits instead of returning this.)
+    WriteBufferFull {
+        /// Bytes waiting to be written.
+        len: usize,
+        /// The configured maximum.
+        max_len: usize,
+    },
     /// `close` was called with a code that may not be sent (§7.4.1:
     /// 1005, 1006, 1015 and codes outside the defined ranges).
     InvalidCloseCode(CloseCode),
@@ -218,7 +227,7 @@ pub enum Error {
     AbnormalClosure,
     /// A timeout of the tokio layer elapsed (`what` names which).
     Timeout {
-        /// Which timeout: `"handshake"` or `"close"`.
+        /// Which timeout: `"handshake"`, `"close"` or `"idle"`.
         what: &'static str,
     },
     /// The URL given to `connect` is not a usable `ws://` URL.
@@ -256,6 +265,10 @@ impl fmt::Display for Error {
                 "message of at least {len} bytes exceeds the limit of {max_len} (1009)"
             ),
             Error::ConnectionClosed => f.write_str("connection already closed"),
+            Error::WriteBufferFull { len, max_len } => write!(
+                f,
+                "{len} bytes already wait to be written (limit {max_len}); write them first"
+            ),
             Error::InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
             Error::AbnormalClosure => {
                 f.write_str("peer closed the transport without a Close frame")

@@ -276,6 +276,59 @@ mod s5_5_control_frames {
         }
     }
 
+    /// §5.5.3: with pongs already waiting, only the latest Ping is
+    /// answered, once the output drains: a Ping flood costs bounded memory.
+    #[test]
+    fn ping_flood_keeps_only_the_latest_pong_past_the_queue_limit() {
+        let config = Config {
+            max_queued_pongs: 2,
+            ..Config::default()
+        };
+        let mut conn = Connection::new(Role::Server, config);
+        let mut wire = Vec::new();
+        for i in 0..1000u32 {
+            wire.extend(client_frame(true, PING, &i.to_be_bytes()));
+        }
+        let (events, error) = feed(&mut conn, &wire);
+        assert!(error.is_none());
+        assert_eq!(events.len(), 1000, "every Ping is still delivered");
+        assert_eq!(conn.pending_output().len(), 2 * 6, "two Pongs queued");
+        let first = take_output(&mut conn);
+        let payloads: Vec<_> = first.iter().map(|f| f.payload.clone()).collect();
+        assert_eq!(payloads, vec![0u32.to_be_bytes(), 1u32.to_be_bytes()]);
+        // Drained: the Pong for the latest Ping follows, and only it.
+        let second = take_output(&mut conn);
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0].opcode, PONG);
+        assert_eq!(second[0].payload, 999u32.to_be_bytes());
+        assert!(take_output(&mut conn).is_empty());
+    }
+
+    #[test]
+    fn held_back_pong_goes_out_before_our_close() {
+        let config = Config {
+            max_queued_pongs: 1,
+            ..Config::default()
+        };
+        let mut conn = Connection::new(Role::Server, config);
+        let mut wire = client_frame(true, PING, b"a");
+        wire.extend(client_frame(true, PING, b"b"));
+        wire.extend(client_frame(true, CLOSE, &close_payload(1000, b"")));
+        let (events, error) = feed(&mut conn, &wire);
+        assert!(error.is_none());
+        assert_eq!(events.len(), 3);
+        let out = take_output(&mut conn);
+        let kinds: Vec<_> = out.iter().map(|f| (f.opcode, f.payload.clone())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (PONG, b"a".to_vec()),
+                (PONG, b"b".to_vec()),
+                (CLOSE, 1000u16.to_be_bytes().to_vec())
+            ]
+        );
+    }
+
     #[test]
     fn sending_oversized_ping_is_refused() {
         let mut conn = client();
@@ -324,6 +377,46 @@ mod limits {
                 max_len: 150
             }
         ));
+    }
+
+    /// A peer that never reads: once `max_write_buffer_size` bytes wait,
+    /// no more input is processed (so nothing more is queued in reply) and
+    /// `send` refuses data, until the output is written.
+    #[test]
+    fn full_output_stops_processing_and_refuses_sends() {
+        let config = Config {
+            max_write_buffer_size: 100,
+            ..Config::default()
+        };
+        let mut conn = Connection::new(Role::Server, config);
+        conn.send(Message::Binary(vec![0; 120].into())).unwrap();
+        assert!(conn.is_output_full());
+        let error = conn.send(Message::text("more")).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::WriteBufferFull {
+                    len: 122,
+                    max_len: 100
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.close_code().is_none(), "a local condition: no Close");
+        let (events, error) = feed(&mut conn, &client_frame(true, PING, b"x"));
+        assert!(events.is_empty() && error.is_none(), "input waits");
+        // Written: the Ping is processed now, and sends work again.
+        conn.advance_output(conn.pending_output().len());
+        assert!(!conn.is_output_full());
+        assert_eq!(
+            conn.next_event().unwrap(),
+            Some(Message::Ping(b"x".to_vec().into()))
+        );
+        conn.send(Message::text("more")).unwrap();
+        // A Close is always accepted, full or not.
+        conn.send(Message::Binary(vec![0; 120].into())).unwrap();
+        assert!(conn.is_output_full());
+        conn.close(None).unwrap();
     }
 
     #[test]

@@ -16,7 +16,11 @@
 //! - memory is bounded by the limits: a data message never exceeds
 //!   `max_message_size`, a control payload 125 bytes, and input waiting in
 //!   the buffer of an open connection never exceeds 125 bytes, however big
-//!   the frames;
+//!   the frames, unless `max_write_buffer_size` bytes wait to be written
+//!   (then `next_event` processes nothing, and `send` refuses data with
+//!   `WriteBufferFull`); at most `max_queued_pongs` automatic Pongs wait in
+//!   the output, then only the latest Ping's, written once the output
+//!   drains or before our Close (§5.5.3);
 //! - the output is exactly what the RFC says to write, in order: our sends,
 //!   a Pong echoing each Ping received before we sent a Close (§5.5.2), one
 //!   Close answering the peer's (§5.5.1) or naming the error (§7.1.7), every
@@ -40,11 +44,14 @@ pub fn check(role: Role, data: &[u8]) {
         1 => Config {
             max_frame_size: 64,
             max_message_size: 256,
+            max_write_buffer_size: 200,
+            max_queued_pongs: 2,
             ..Config::default()
         },
         2 => Config {
             max_frame_size: 1 << 20,
             max_message_size: 100,
+            max_queued_pongs: 1,
             ..Config::default()
         },
         _ => Config {
@@ -265,6 +272,12 @@ struct Side {
     done: bool,
     /// Every event and error, as text, for comparing the two sides.
     log: Vec<Logged>,
+    /// Automatic Pongs queued since the output was last empty.
+    queued_pongs: usize,
+    /// The Pong held back for the latest Ping.
+    deferred_pong: Option<Vec<u8>>,
+    /// Pending output before the `next_event` call being checked.
+    pending_before: usize,
 }
 
 impl Side {
@@ -278,6 +291,20 @@ impl Side {
             close_sent: false,
             done: false,
             log: Vec::new(),
+            queued_pongs: 0,
+            deferred_pong: None,
+            pending_before: 0,
+        }
+    }
+
+    fn output_full(&self) -> bool {
+        self.conn.pending_output().len() >= self.config.max_write_buffer_size
+    }
+
+    /// Our Close goes out now: the held-back Pong first.
+    fn expect_deferred_pong(&mut self) {
+        if let Some(payload) = self.deferred_pong.take() {
+            self.expect.push(Expect::Frame(PONG, payload));
         }
     }
 
@@ -289,7 +316,16 @@ impl Side {
     /// `next_event` until it needs more input, checking each event.
     fn drain(&mut self) {
         loop {
-            match self.conn.next_event() {
+            let full = self.output_full();
+            self.pending_before = self.conn.pending_output().len();
+            let result = self.conn.next_event();
+            if full {
+                assert!(
+                    matches!(result, Ok(None)),
+                    "next_event processed input with a full output: {result:?}"
+                );
+            }
+            match result {
                 Ok(Some(message)) => self.on_event(message),
                 Ok(None) => break,
                 Err(error) => {
@@ -298,7 +334,7 @@ impl Side {
                 }
             }
         }
-        if !self.conn.is_closed() {
+        if !self.conn.is_closed() && !self.output_full() {
             let buffered = self.conn.input_mut().len();
             assert!(
                 buffered <= MAX_CONTROL_PAYLOAD,
@@ -336,7 +372,15 @@ impl Side {
             Message::Ping(data) => {
                 assert!(data.len() <= MAX_CONTROL_PAYLOAD);
                 if !self.close_sent {
-                    self.expect.push(Expect::Frame(PONG, data.to_vec()));
+                    if self.pending_before == 0 {
+                        self.queued_pongs = 0;
+                    }
+                    if self.queued_pongs < self.config.max_queued_pongs.max(1) {
+                        self.queued_pongs += 1;
+                        self.expect.push(Expect::Frame(PONG, data.to_vec()));
+                    } else {
+                        self.deferred_pong = Some(data.to_vec());
+                    }
                 }
             }
             Message::Pong(data) => assert!(data.len() <= MAX_CONTROL_PAYLOAD),
@@ -347,6 +391,7 @@ impl Side {
                 }
                 assert!(self.conn.close_received() && self.conn.is_closed());
                 if !self.close_sent {
+                    self.expect_deferred_pong();
                     // §5.5.1: answer with a Close echoing the code.
                     let echo = frame
                         .as_ref()
@@ -387,6 +432,8 @@ impl Side {
         );
         assert!(self.conn.is_failed() && self.conn.is_closed());
         assert!(self.conn.should_close_transport(), "§7.1.7");
+        // A failing connection sends its Close and nothing else.
+        self.deferred_pong = None;
         if !self.close_sent {
             self.expect.push(Expect::FailClose(code.as_u16()));
             self.close_sent = true;
@@ -396,10 +443,19 @@ impl Side {
     }
 
     fn send(&mut self, message: Message) {
+        let pending = self.conn.pending_output().len();
         let result = self.conn.send(message.clone());
         self.log.push(Logged::Call(format!("{result:?}")));
         if self.close_sent {
             assert!(matches!(result, Err(Error::ConnectionClosed)), "{result:?}");
+            return;
+        }
+        if pending >= self.config.max_write_buffer_size && !matches!(message, Message::Close(_)) {
+            assert!(
+                matches!(result, Err(Error::WriteBufferFull { len, max_len })
+                    if max_len == self.config.max_write_buffer_size && len == pending),
+                "{result:?} with {pending} bytes pending"
+            );
             return;
         }
         match message {
@@ -452,6 +508,7 @@ impl Side {
             }
             frame => {
                 assert!(result.is_ok(), "{result:?}");
+                self.expect_deferred_pong();
                 let payload = frame.as_ref().map(close_payload).unwrap_or_default();
                 self.expect.push(Expect::Frame(CLOSE, payload));
                 self.close_sent = true;
@@ -465,6 +522,17 @@ impl Side {
         let n = n.min(before.len());
         self.written.extend_from_slice(&before[..n]);
         self.conn.advance_output(n);
+        if n == before.len() {
+            // Drained: the held-back Pong, if any, is queued now.
+            self.queued_pongs = 0;
+            if let Some(payload) = self.deferred_pong.take() {
+                self.queued_pongs = 1;
+                self.expect.push(Expect::Frame(PONG, payload));
+                let frames = wire::read_frames(self.conn.pending_output());
+                assert_eq!(frames.len(), 1, "the held-back Pong: {frames:?}");
+                return;
+            }
+        }
         assert_eq!(
             self.conn.pending_output(),
             &before[n..],
@@ -474,6 +542,8 @@ impl Side {
 
     /// Drains the output and checks it frame by frame against `expect`.
     fn written_frames(&mut self) -> Vec<wire::Frame> {
+        // Twice at most: a held-back Pong is queued by the first drain.
+        self.advance(usize::MAX);
         self.advance(usize::MAX);
         assert!(self.conn.pending_output().is_empty());
         let frames = wire::read_frames(&self.written);

@@ -49,6 +49,9 @@ pub struct WebSocket<S> {
     protocol: Option<String>,
     /// Runs from the moment a Close is sent: bounds the closing handshake.
     close_deadline: Option<Pin<Box<Sleep>>>,
+    /// `Config::idle_timeout` and `keepalive_interval`, restarted by input.
+    idle: Option<Pin<Box<Sleep>>>,
+    keepalive: Option<Pin<Box<Sleep>>>,
     /// Set once no more events will come: what is left to yield.
     closing: Option<Closing>,
     /// The transport returned end-of-file.
@@ -85,6 +88,8 @@ where
     ) -> Self {
         WebSocket {
             io,
+            idle: None,
+            keepalive: None,
             conn: Connection::with_deflate(role, config, deflate),
             protocol: None,
             close_deadline: None,
@@ -210,13 +215,16 @@ where
                 self.start_closing(Some(Err(Error::Timeout { what: "close" })));
                 continue;
             }
+            if self.poll_idle(cx) {
+                continue;
+            }
             // Coalesced output (Pongs) goes out before we wait for input;
             // past the buffer bound, stop reading until the peer reads.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
                 self.done = true;
                 return Poll::Ready(Some(Err(e.into())));
             }
-            if self.conn.pending_output().len() > self.conn.config().max_write_buffer_size {
+            if self.conn.is_output_full() {
                 return Poll::Pending;
             }
             if self.eof {
@@ -228,12 +236,63 @@ where
             }
             match ready!(self.poll_read_in(cx)) {
                 Ok(0) => self.eof = true,
-                Ok(_) => {}
+                Ok(_) => self.restart_idle_timers(),
                 Err(e) => {
                     self.done = true;
                     return Poll::Ready(Some(Err(e.into())));
                 }
             }
+        }
+    }
+
+    /// Keep-alive and idle timeout: a Ping when the keep-alive interval
+    /// passed without input; a Close (1001) and `Timeout { what: "idle" }`
+    /// when the idle timeout did. Returns true if it started closing.
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.conn.is_open() {
+            return false;
+        }
+        // Made on first use: a Sleep needs the runtime, `from_raw` does not.
+        let config = self.conn.config();
+        if let (None, Some(d)) = (&self.idle, config.idle_timeout) {
+            self.idle = Some(Box::pin(tokio::time::sleep(d)));
+        }
+        if let (None, Some(d)) = (&self.keepalive, config.keepalive_interval) {
+            self.keepalive = Some(Box::pin(tokio::time::sleep(d)));
+        }
+        if let Some(idle) = self.idle.as_mut() {
+            if idle.as_mut().poll(cx).is_ready() {
+                // Open and never closed: this cannot fail.
+                let _ = self
+                    .conn
+                    .close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "idle timeout")));
+                self.start_closing(Some(Err(Error::Timeout { what: "idle" })));
+                return true;
+            }
+        }
+        let interval = self.conn.config().keepalive_interval;
+        if let (Some(keepalive), Some(interval)) = (self.keepalive.as_mut(), interval) {
+            if keepalive.as_mut().poll(cx).is_ready() {
+                // A full output buffer already waits on the peer: no Ping.
+                let _ = self.conn.send(Message::Ping(bytes::Bytes::new()));
+                keepalive
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + interval);
+                // Register the waker for the next round.
+                let _ = keepalive.as_mut().poll(cx);
+            }
+        }
+        false
+    }
+
+    fn restart_idle_timers(&mut self) {
+        let config = self.conn.config();
+        let now = tokio::time::Instant::now();
+        if let (Some(timer), Some(d)) = (self.idle.as_mut(), config.idle_timeout) {
+            timer.as_mut().reset(now + d);
+        }
+        if let (Some(timer), Some(d)) = (self.keepalive.as_mut(), config.keepalive_interval) {
+            timer.as_mut().reset(now + d);
         }
     }
 
@@ -317,7 +376,9 @@ where
         if this.done || this.conn.close_sent() {
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
-        if this.conn.pending_output().len() >= this.conn.config().write_buffer_size {
+        if this.conn.is_output_full()
+            || this.conn.pending_output().len() >= this.conn.config().write_buffer_size
+        {
             ready!(this.poll_write_out(cx))?;
         }
         Poll::Ready(Ok(()))
