@@ -15,7 +15,8 @@
 #
 # Options:
 #   --time SECONDS   how long each target runs (default 60)
-#   --jobs N         libFuzzer workers per target (-fork=N; default 1)
+#   --jobs N         libFuzzer workers per target (default 1: one process;
+#                    more: -fork=N)
 #   --execs N        stop a target once it has run N inputs (--time is then
 #                    an upper bound; checked at every progress line)
 #   --sanitizer S    address (default, as on ClusterFuzzLite) or none (about
@@ -148,11 +149,15 @@ failed=0
 # The last libFuzzer status line of a log, as "execs exec/s cov ft corp crashes".
 # Fork mode prints "#N: cov: C ft: F corp: K exec/s: R oom/timeout/crash: a/b/c time: ..."
 status_of() {
-  grep -aE '^#[0-9]+: cov:' "$1" 2>/dev/null | tail -1 | awk '{
+  # -fork lines read "#N: cov: ..."; a single process prints "#N<tab>NEW cov:
+  # ..." and "#N<tab>pulse cov: ..." (the latter at powers of two) with the
+  # corpus as "count/size".
+  grep -aE '^#[0-9]+:?[[:space:]].*cov: ' "$1" 2>/dev/null | tail -1 | awk '{
     gsub(/[#:]/, "", $1);
     for (i = 2; i <= NF; i++) {
       if ($i == "cov:") cov = $(i+1); if ($i == "ft:") ft = $(i+1);
-      if ($i == "corp:") corp = $(i+1); if ($i == "exec/s:") eps = $(i+1);
+      if ($i == "corp:") { corp = $(i+1); sub(/\/.*/, "", corp) }
+      if ($i == "exec/s:") eps = $(i+1);
       if ($i == "oom/timeout/crash:") { split($(i+1), c, "/"); crashes = c[1] + c[2] + c[3] }
     }
     print $1, eps, cov, ft, corp, crashes }'
@@ -171,8 +176,12 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   stopped=0
   # In its own process group, so stopping it stops the workers of -fork too.
+  # One worker runs in-process (fork mode's restarts cost a slow target
+  # most of its time); with --execs it stops itself at exactly that count.
+  if [ "$jobs" -gt 1 ]; then mode=(-fork="$jobs"); else mode=(); fi
+  if [ "$jobs" -le 1 ] && [ "$execs_goal" -gt 0 ]; then mode+=(-runs="$execs_goal"); fi
   setsid "$BIN_DIR/$t" "$corpus" \
-    -fork="$jobs" -max_total_time="$time_per_target" -timeout=10 -rss_limit_mb=2560 \
+    "${mode[@]}" -max_total_time="$time_per_target" -timeout=10 -rss_limit_mb=2560 \
     -max_len=4096 -dict="$FUZZ/dict/websocket.dict" -artifact_prefix="$crashes/" \
     -print_final_stats=1 >"$logfile" 2>&1 &
   pid=$!
