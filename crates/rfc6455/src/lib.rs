@@ -65,5 +65,6 @@ pub use message::{Message, Utf8Bytes};
 
 #[cfg(feature = "tokio")]
 pub use io::{
-    accept, accept_with_config, client_handshake, connect, connect_with_config, WebSocket,
+    accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
+    Policy, Server, ShutdownHandle, ShutdownReport, WebSocket,
 };

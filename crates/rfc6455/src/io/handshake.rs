@@ -30,45 +30,127 @@ where
 }
 
 /// [`accept`] with the given limits.
-pub async fn accept_with_config<S>(mut stream: S, config: Config) -> Result<WebSocket<S>, Error>
+pub async fn accept_with_config<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    accept_with_policy(stream, config, |_| Ok(None)).await
+}
+
+/// [`accept`] with the given limits and a policy that decides on each
+/// valid request (RFC 6455 §4.2.2 items 2–4): `Ok` with the subprotocol to
+/// select (one of [`Request::protocols`](crate::handshake::Request::protocols),
+/// or `None`), or `Err` with the HTTP status that refuses it. A refused
+/// request gets that status (403 for a bad `Origin`, §10.2) and the call
+/// returns [`HandshakeError::Rejected`].
+///
+/// ```no_run
+/// # async fn run(stream: tokio::net::TcpStream) -> Result<(), rfc6455::Error> {
+/// use rfc6455::Config;
+/// let ws = rfc6455::accept_with_policy(stream, Config::default(), |request| {
+///     if request.origin.as_deref() != Some("https://example.com") {
+///         return Err(403);
+///     }
+///     // Prefer "chat.v2" when offered.
+///     Ok(request.protocols.iter().find(|p| *p == "chat.v2").cloned())
+/// })
+/// .await?;
+/// assert!(ws.protocol().is_none() || ws.protocol() == Some("chat.v2"));
+/// # Ok(()) }
+/// ```
+pub async fn accept_with_policy<S, F>(
+    mut stream: S,
+    config: Config,
+    policy: F,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&handshake::Request) -> Result<Option<String>, u16>,
+{
     let timeout = config.handshake_timeout;
+    let mut policy = Some(policy);
     let work = async {
         let mut buf = Vec::new();
         loop {
             read_some(&mut stream, &mut buf, &config).await?;
-            match handshake::parse_request(&buf, &config) {
+            let decided = match handshake::parse_request(&buf, &config) {
                 Ok(None) => continue,
                 Ok(Some((request, used))) => {
+                    let decide = policy.take().expect("a request is decided once");
+                    match decide(&request) {
+                        Ok(protocol) => Ok((request, used, protocol)),
+                        Err(status) => Err(HandshakeError::Rejected(status)),
+                    }
+                }
+                Err(error) => Err(error),
+            };
+            let error = match decided {
+                Ok((request, used, protocol)) => {
                     let deflate = config
                         .deflate
                         .as_ref()
                         .and_then(|settings| request.negotiate_deflate(settings));
                     let mut response = Vec::new();
-                    request.accept_with_deflate(None, deflate.as_ref(), &mut response)?;
-                    stream.write_all(&response).await?;
-                    stream.flush().await?;
-                    return Ok((buf, used, deflate));
+                    match request.accept_with_deflate(
+                        protocol.as_deref(),
+                        deflate.as_ref(),
+                        &mut response,
+                    ) {
+                        Ok(()) => {
+                            stream.write_all(&response).await?;
+                            stream.flush().await?;
+                            return Ok((buf, used, deflate, protocol));
+                        }
+                        // The policy picked a subprotocol the client did not
+                        // offer: our fault, not the client's.
+                        Err(error) => {
+                            let mut response = Vec::new();
+                            handshake::reject_response(
+                                &HandshakeError::Rejected(500),
+                                &mut response,
+                            );
+                            let _ = stream.write_all(&response).await;
+                            let _ = stream.shutdown().await;
+                            linger(&mut stream).await;
+                            return Err(Error::Handshake(error));
+                        }
+                    }
                 }
-                Err(error) => {
-                    let mut response = Vec::new();
-                    handshake::reject_response(&error, &mut response);
-                    // Best effort: the peer may already be gone.
-                    let _ = stream.write_all(&response).await;
-                    let _ = stream.shutdown().await;
-                    return Err(Error::Handshake(error));
-                }
-            }
+                Err(error) => error,
+            };
+            let mut response = Vec::new();
+            handshake::reject_response(&error, &mut response);
+            // Best effort: the peer may already be gone.
+            let _ = stream.write_all(&response).await;
+            let _ = stream.shutdown().await;
+            linger(&mut stream).await;
+            return Err(Error::Handshake(error));
         }
     };
-    let (buf, used, deflate) = tokio::time::timeout(timeout, work)
+    let (buf, used, deflate, protocol) = tokio::time::timeout(timeout, work)
         .await
         .map_err(|_| Error::Timeout { what: "handshake" })??;
     let mut ws = WebSocket::from_raw_with_deflate(stream, Role::Server, config, deflate);
+    ws.set_protocol(protocol);
     ws.connection_mut().receive(&buf[used..]);
     Ok(ws)
+}
+
+/// After refusing a request: reads (and drops) what the client still
+/// sends, briefly and boundedly, so that closing with unread input does not
+/// reset the connection and destroy the refusal in flight.
+async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
+    let mut scratch = [0u8; 4096];
+    let mut total = 0;
+    let drain = async {
+        while total < 64 << 10 {
+            match stream.read(&mut scratch).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), drain).await;
 }
 
 /// Connects to a `ws://host[:port][/path][?query]` URL with the default

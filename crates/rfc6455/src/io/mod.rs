@@ -7,7 +7,12 @@
 //! [`Connection`](crate::Connection); if one shows up here, it belongs there.
 
 mod handshake;
+mod server;
+mod shutdown;
 mod stream;
 
-pub use handshake::{accept, accept_with_config, client_handshake, connect, connect_with_config};
+pub use handshake::{
+    accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
+};
+pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use stream::WebSocket;

@@ -15,6 +15,8 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+use super::shutdown::Listener;
+
 /// How many bytes one read asks the transport for.
 const READ_CHUNK: usize = 16 << 10;
 
@@ -52,6 +54,8 @@ pub struct WebSocket<S> {
     /// `Config::idle_timeout` and `keepalive_interval`, restarted by input.
     idle: Option<Pin<Box<Sleep>>>,
     keepalive: Option<Pin<Box<Sleep>>>,
+    /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
+    going_away: Option<Listener>,
     /// Set once no more events will come: what is left to yield.
     closing: Option<Closing>,
     /// The transport returned end-of-file.
@@ -90,6 +94,7 @@ where
             io,
             idle: None,
             keepalive: None,
+            going_away: None,
             conn: Connection::with_deflate(role, config, deflate),
             protocol: None,
             close_deadline: None,
@@ -106,6 +111,10 @@ where
 
     pub(crate) fn set_protocol(&mut self, protocol: Option<String>) {
         self.protocol = protocol;
+    }
+
+    pub(crate) fn set_going_away(&mut self, listener: Listener) {
+        self.going_away = Some(listener);
     }
 
     /// The sans-IO connection inside.
@@ -217,6 +226,17 @@ where
             }
             if self.poll_idle(cx) {
                 continue;
+            }
+            if let Some(listener) = &self.going_away {
+                if self.conn.is_open() && listener.poll_fired(cx) {
+                    self.going_away = None;
+                    // Open and never closed: this cannot fail.
+                    let _ = self.conn.close(Some(CloseFrame::new(
+                        CloseCode::GOING_AWAY,
+                        "server shutting down",
+                    )));
+                    continue;
+                }
             }
             // Coalesced output (Pongs) goes out before we wait for input;
             // past the buffer bound, stop reading until the peer reads.

@@ -1,0 +1,82 @@
+//! A shutdown signal many connections can wait on without a task each.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Waker};
+
+/// Fired once; wakes every [`Listener`] that polled it.
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    fired: AtomicBool,
+    next_id: AtomicU64,
+    wakers: Mutex<HashMap<u64, Waker>>,
+}
+
+impl Signal {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Signal::default())
+    }
+
+    pub(crate) fn fire(&self) {
+        self.fired.store(true, Ordering::SeqCst);
+        let wakers =
+            std::mem::take(&mut *self.wakers.lock().unwrap_or_else(PoisonError::into_inner));
+        for waker in wakers.into_values() {
+            waker.wake();
+        }
+    }
+
+    pub(crate) fn is_fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn listener(self: &Arc<Self>) -> Listener {
+        Listener {
+            signal: Arc::clone(self),
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
+
+/// One waiter on a [`Signal`]; forgets its waker when dropped.
+#[derive(Debug)]
+pub(crate) struct Listener {
+    signal: Arc<Signal>,
+    id: u64,
+}
+
+impl Listener {
+    /// Whether the signal fired; if not, `cx` is woken when it does.
+    pub(crate) fn poll_fired(&self, cx: &mut Context<'_>) -> bool {
+        if self.signal.is_fired() {
+            return true;
+        }
+        {
+            let mut wakers = self
+                .signal
+                .wakers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match wakers.get_mut(&self.id) {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                Some(waker) => waker.clone_from(cx.waker()),
+                None => {
+                    wakers.insert(self.id, cx.waker().clone());
+                }
+            }
+        }
+        // Fired between the first check and the registration: seen here.
+        self.signal.is_fired()
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.signal
+            .wakers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
