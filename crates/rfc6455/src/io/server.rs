@@ -248,7 +248,10 @@ impl Server {
             let going_away = self.signal.listener();
             tasks.spawn(async move {
                 let _permit = permit;
-                match accept_with_policy(stream, config, |r| policy(r)).await {
+                // Boxed: the handshake's state is freed once it is done,
+                // instead of sizing this task for the whole connection.
+                let handshake = Box::pin(accept_with_policy(stream, config, |r| policy(r)));
+                match handshake.await {
                     Ok(mut ws) => {
                         ws.set_going_away(going_away);
                         handler(ws, peer).await;

@@ -10,6 +10,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use std::future::Future;
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -168,15 +169,21 @@ where
     }
 
     /// Reads once from the transport into the connection. `Ok(0)` is EOF.
+    ///
+    /// The read lands in a buffer on the stack and only what arrived is
+    /// copied into the connection, so a connection waiting for input holds
+    /// no read buffer at all: 10,000 idle connections cost little memory.
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let input = self.conn.input_mut();
-        let start = input.len();
-        input.resize(start + READ_CHUNK, 0);
-        let mut buf = ReadBuf::new(&mut input[start..]);
-        let result = Pin::new(&mut self.io).poll_read(cx, &mut buf);
+        let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf))?;
         let n = buf.filled().len();
-        self.conn.input_mut().truncate(start + n);
-        ready!(result)?;
+        let input = self.conn.input_mut();
+        if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
+            // A big message passed through: do not keep its buffer.
+            *input = bytes::BytesMut::new();
+        }
+        input.extend_from_slice(buf.filled());
         Poll::Ready(Ok(n))
     }
 

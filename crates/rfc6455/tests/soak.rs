@@ -1,0 +1,144 @@
+//! Soak: many idle connections to a [`Server`] in another process, and what
+//! each costs it in memory. Opt-in (it opens 10,000 sockets on each side):
+//!
+//! ```sh
+//! cargo test -p rfc6455 --release --test soak -- --ignored --nocapture
+//! SOAK_CONNECTIONS=2000 cargo test -p rfc6455 --test soak -- --ignored --nocapture
+//! ```
+//!
+//! The server runs in a child process (this test binary again, running
+//! `soak_server_process`), so its resident set is its own: the report is
+//! the growth of the server's RSS divided by the connections held. Prints
+//! a progress line every thousand connections, then the figure, checks
+//! that the connections still echo, and fails if a connection costs more
+//! than `SOAK_MAX_BYTES_PER_CONNECTION` (default 16 KiB).
+
+use futures_util::{SinkExt, StreamExt};
+use rfc6455::{Config, Message, Server};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// VmRSS of `pid`, in bytes.
+fn rss_of(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
+    let kb: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS");
+    kb * 1024
+}
+
+/// The child: an echo server that prints its address and runs until its
+/// stdin closes (the parent is done or gone).
+#[test]
+#[ignore = "the server half of `idle_connections`, started by it"]
+fn soak_server_process() {
+    if std::env::var_os("SOAK_SERVER").is_none() {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Server::bind("127.0.0.1:0", Config::default())
+            .await
+            .unwrap()
+            .max_connections(100_000);
+        println!("ADDR {}", server.local_addr().unwrap());
+        let handle = server.shutdown_handle();
+        std::thread::spawn(move || {
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            handle.shutdown();
+        });
+        server
+            .serve(|mut ws, _| async move {
+                while let Some(Ok(msg)) = ws.next().await {
+                    if msg.is_data() && ws.send(msg).await.is_err() {
+                        break;
+                    }
+                }
+            })
+            .await;
+    });
+}
+
+#[test]
+#[ignore = "opt-in soak: opens 10,000 connections (see the file's docs)"]
+fn idle_connections() {
+    let connections = env_usize("SOAK_CONNECTIONS", 10_000);
+    let max_per_connection = env_usize("SOAK_MAX_BYTES_PER_CONNECTION", 16 << 10);
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "soak_server_process", "--nocapture"])
+        .env("SOAK_SERVER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        if let Some(addr) = line.strip_prefix("ADDR ") {
+            break addr.to_owned();
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let per_connection = runtime.block_on(async {
+        let url = format!("ws://{addr}/");
+        // Warm the server up (its runtime, allocator arenas) first.
+        let mut warm = Vec::new();
+        for _ in 0..10 {
+            warm.push(rfc6455::connect(&url).await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let before = rss_of(pid);
+        let start = Instant::now();
+        let mut held = Vec::with_capacity(connections);
+        while held.len() < connections {
+            held.push(rfc6455::connect(&url).await.unwrap());
+            if held.len() % 1000 == 0 {
+                println!(
+                    "soak: {:>6} connections, server RSS {:>7} KiB, {:.1} s",
+                    held.len(),
+                    rss_of(pid) / 1024,
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let after = rss_of(pid);
+        let per_connection = after.saturating_sub(before) / connections;
+        println!(
+            "soak: {connections} idle connections: server RSS {} KiB -> {} KiB, {per_connection} bytes per connection",
+            before / 1024,
+            after / 1024
+        );
+        // Still alive: a few of them echo.
+        for ws in held.iter_mut().step_by((connections / 10).max(1)) {
+            ws.send(Message::text("ping?")).await.unwrap();
+            let reply = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .expect("echo in time");
+            assert_eq!(reply.unwrap().unwrap(), Message::text("ping?"));
+        }
+        per_connection
+    });
+    drop(child.stdin.take());
+    let _ = child.wait();
+    assert!(
+        per_connection <= max_per_connection,
+        "{per_connection} bytes per idle connection, over {max_per_connection}"
+    );
+}
