@@ -10,7 +10,9 @@
 //!    sockets and no clock, so it is deterministic and can be driven by any
 //!    runtime, or by a test that injects any byte.
 //! 3. **IO** (feature `tokio`, on by default): [`connect`], [`accept`] and
-//!    [`WebSocket`], a `futures` `Stream` + `Sink` of [`Message`]s.
+//!    [`WebSocket`], a `futures` `Stream` + `Sink` of [`Message`]s; with
+//!    the `rustls` feature (off by default), `wss://` in both roles (see
+//!    [`tls`]).
 //!
 //! Every limit a peer can push against lives in [`Config`], with safe
 //! defaults. Every violation of the RFC by the peer is answered by the
@@ -60,10 +62,11 @@ mod io;
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, Role};
-pub use error::{Error, HandshakeError, ProtocolError};
+pub use error::{Error, HandshakeError, ProtocolError, TlsError};
 pub use message::{Message, Utf8Bytes};
 
 #[cfg(feature = "tokio")]
 pub use io::{
-    accept, accept_with_config, client_handshake, connect, connect_with_config, WebSocket,
+    accept, accept_with_config, client_handshake, connect, connect_with_config,
+    connect_with_connector, tls, Connector, MaybeTlsStream, WebSocket,
 };

@@ -162,8 +162,14 @@ where
         let result = Pin::new(&mut self.io).poll_read(cx, &mut buf);
         let n = buf.filled().len();
         self.conn.input_mut().truncate(start + n);
-        ready!(result)?;
-        Poll::Ready(Ok(n))
+        match ready!(result) {
+            // TLS reports a TCP end without `close_notify` this way. The
+            // closing handshake already tells a complete WebSocket
+            // conversation from a truncated one, so it is an EOF like TCP's.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Poll::Ready(Ok(0)),
+            Err(e) => Poll::Ready(Err(e)),
+            Ok(()) => Poll::Ready(Ok(n)),
+        }
     }
 
     fn arm_close_deadline(&mut self) {
