@@ -61,9 +61,11 @@ async fn echo_round_trips(
         Served::Closed {
             last: Some(Message::Close(Some(frame))),
             sni: got,
+            alpn,
         } => {
             assert_eq!(frame, CloseFrame::new(4001, "bye over TLS"));
             assert_eq!(got.as_deref(), sni, "SNI");
+            assert_eq!(alpn.as_deref(), Some(&b"http/1.1"[..]), "ALPN");
         }
         other => panic!("server saw {other:?}"),
     }

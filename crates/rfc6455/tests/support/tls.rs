@@ -109,10 +109,11 @@ impl Drop for TempDir {
 #[derive(Debug)]
 pub enum Served {
     /// The WebSocket ended with `last` (the peer's Close); the client sent
-    /// `sni` as its server name.
+    /// `sni` as its server name, and TLS agreed on `alpn`.
     Closed {
         last: Option<Message>,
         sni: Option<String>,
+        alpn: Option<Vec<u8>>,
     },
     /// TLS, the opening handshake or the WebSocket failed.
     Failed(Error),
@@ -134,7 +135,7 @@ pub async fn echo_server(
             let (acceptor, config, tx) = (acceptor.clone(), config.clone(), tx.clone());
             tokio::spawn(async move {
                 let served = match serve(acceptor, tcp, config).await {
-                    Ok((last, sni)) => Served::Closed { last, sni },
+                    Ok((last, sni, alpn)) => Served::Closed { last, sni, alpn },
                     Err(e) => Served::Failed(e),
                 };
                 let _ = tx.send(served);
@@ -148,12 +149,12 @@ async fn serve(
     acceptor: TlsAcceptor,
     tcp: tokio::net::TcpStream,
     config: Config,
-) -> Result<(Option<Message>, Option<String>), Error> {
+) -> Result<(Option<Message>, Option<String>, Option<Vec<u8>>), Error> {
     // The point of the test: a TLS stream goes into `accept` as it is, and
     // `?` turns a failed TLS handshake into `Error::Tls`.
     let tls = acceptor.accept(tcp).await?;
-    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
     let sni = tls.get_ref().1.server_name().map(str::to_owned);
+    let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
     let mut ws = rfc6455::accept_with_config(tls, config).await?;
     let mut last = None;
     while let Some(msg) = ws.next().await {
@@ -164,5 +165,5 @@ async fn serve(
             last = Some(msg);
         }
     }
-    Ok((last, sni))
+    Ok((last, sni, alpn))
 }
