@@ -42,6 +42,27 @@
 //! }
 //! # }
 //! ```
+//!
+//! # Features
+//!
+//! - `tokio` (default): the IO layer.
+//! - `rustls` (off by default): `wss://`. [`connect`] then takes `wss://`
+//!   URLs, checking the server against the `webpki-roots` trust anchors
+//!   (or a configuration of yours, through [`Connector`]), and a server
+//!   passes the streams of a `tokio_rustls::TlsAcceptor` to [`accept`].
+//!   The [`tls`] module has both, with examples. Without the feature a
+//!   `wss://` URL fails with [`TlsError::NotEnabled`].
+//!
+//! ```no_run
+//! # #[cfg(feature = "rustls")]
+//! # async fn run() -> Result<(), rfc6455::Error> {
+//! use futures_util::{SinkExt, StreamExt};
+//!
+//! let mut ws = rfc6455::connect("wss://example.com/chat").await?;
+//! ws.send(rfc6455::Message::text("hello over TLS")).await?;
+//! let reply = ws.next().await;
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs, unreachable_pub)]
 #![deny(unsafe_code)]
 
