@@ -2,7 +2,7 @@
 # Runs the Autobahn Testsuite (wstest) against our testees and compares
 # every case with the baseline in autobahn/expected-{server,client}.json.
 #
-#   scripts/autobahn.sh [server|client|all] [--cases PATTERN] [--update-expected]
+#   scripts/autobahn.sh [server|client|all] [--cases PATTERN] [--update-expected] [--tls]
 #
 # server  wstest -m fuzzingclient drives target/release/fuzzserver
 # client  target/release/fuzzclient drives wstest -m fuzzingserver
@@ -11,10 +11,18 @@
 # --cases PATTERN     only these wstest cases: `6.4.*`, `1.1.1`, or a
 #                     comma-separated list (`1.*,9.1.*`); only they are compared
 # --update-expected   rewrite the baseline from this run (exit 0 on regressions)
+# --tls               over TLS (wss://) with a self-signed certificate made for
+#                     the run (openssl, else rcgen): fuzzserver --tls, and
+#                     wstest's fuzzingserver with that key; fuzzclient trusts
+#                     it with --ca. Cases 1.* to 7.* unless --cases says
+#                     otherwise, compared with the same baseline (TLS must not
+#                     change a verdict); reports go to reports/autobahn-tls/.
+#                     Not with --update-expected (the baseline is plain ws://).
 #
 # wstest runs in Docker (crossbario/autobahn-testsuite) when an engine
 # answers, else natively on a Python 2.7 bootstrapped once into a cache
-# (scripts/lib/wstest-bootstrap.sh). Reports go to reports/autobahn/ROLE/.
+# (scripts/lib/wstest-bootstrap.sh). Reports go to reports/autobahn/ROLE/
+# (reports/autobahn-tls/ROLE/ with --tls).
 #
 # Environment:
 #   AUTOBAHN_RUNNER        auto | docker | native (default auto)
@@ -35,6 +43,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPORTS=$ROOT/reports/autobahn
+# What --tls runs when --cases does not say: the framing, pings, fragments,
+# UTF-8 and closing groups, where TLS could break reads and writes; 9.*
+# (big messages) and 12.*/13.* (deflate) take long and test nothing TLS adds.
+TLS_CASES='1.*,2.*,3.*,4.*,5.*,6.*,7.*'
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 TOOL=$TARGET/autobahn-report
 AGENT=rfc6455
@@ -71,6 +83,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 ROLES=all
 CASES=
 UPDATE=0
+TLS=0
 while (($#)); do
     case $1 in
         server | client | all) ROLES=$1 ;;
@@ -84,6 +97,7 @@ while (($#)); do
             ;;
         --cases=*) CASES=${1#--cases=} ;;
         --update-expected) UPDATE=1 ;;
+        --tls) TLS=1 ;;
         -h | --help)
             usage
             exit 0
@@ -97,6 +111,19 @@ while (($#)); do
     shift
 done
 [[ $ROLES == all ]] && ROLES="server client"
+if ((TLS)); then
+    if ((UPDATE)); then
+        printf 'autobahn.sh: --tls compares with the plain ws:// baseline and never rewrites it;
+' >&2
+        printf '             run --update-expected without --tls
+' >&2
+        exit 2
+    fi
+    CASES=${CASES:-$TLS_CASES}
+    REPORTS=$ROOT/reports/autobahn-tls
+fi
+SCHEME=ws
+((TLS)) && SCHEME=wss
 if [[ -n $CASES && ! $CASES =~ ^[0-9.*]+(,[0-9.*]+)*$ ]]; then
     printf 'autobahn.sh: --cases wants wstest case patterns like 6.4.* or 1.1.1,2.*; got: %s\n' "$CASES" >&2
     exit 2
@@ -316,12 +343,43 @@ show_progress_line() { # line
 }
 
 # ---------------------------------------------------------------------------
+# TLS: one self-signed certificate for 127.0.0.1 and localhost, made for the
+# run in RUN_TMP (which the Docker runner mounts). It is not a CA
+# (CA:FALSE), so rustls accepts it as the server's own certificate while
+# fuzzclient trusts it as its only anchor (--ca).
+
+TLS_CERT=
+TLS_KEY=
+make_cert() {
+    local dir=$RUN_TMP/tls
+    mkdir -p "$dir"
+    TLS_CERT=$dir/cert.pem
+    TLS_KEY=$dir/key.pem
+    if command -v openssl >/dev/null; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$TLS_KEY" -out "$TLS_CERT" -days 2 -subj /CN=127.0.0.1 \
+            -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+            -addext basicConstraints=critical,CA:FALSE >"$dir/openssl.log" 2>&1 || {
+            show_log "$dir/openssl.log"
+            die "openssl could not make the TLS certificate"
+        }
+        say "TLS: self-signed certificate for 127.0.0.1 (openssl)"
+    else
+        (cd "$ROOT" && cargo run --quiet --release -p testee --example tls-cert -- "$TLS_CERT" "$TLS_KEY") ||
+            die "could not make the TLS certificate (no openssl; cargo run --example tls-cert failed)"
+        say "TLS: self-signed certificate for 127.0.0.1 (rcgen: no openssl here)"
+    fi
+}
+
+# ---------------------------------------------------------------------------
 # Roles
 
-# Writes the run's spec from the template (outdir, url, cases).
+# Writes the run's spec from the template (outdir, url, cases, and for
+# wstest's fuzzingserver over TLS its key and certificate).
 write_spec() { # template out outdir url role
     local args=(spec --template "$1" --out "$2" --outdir "$3" --url "$4")
     [[ -n $CASES ]] && args+=(--cases "$CASES" --check-against "$ROOT/autobahn/expected-$5.json")
+    ((TLS)) && [[ $5 == client ]] && args+=(--key "$TLS_KEY" --cert "$TLS_CERT")
     "$TOOL" "${args[@]}" || die "could not write the wstest spec for the $5 role"
 }
 
@@ -353,12 +411,14 @@ compare() { # role outdir elapsed
 
 run_server() {
     local out=$REPORTS/server host=${SERVER_ADDR%:*} port=${SERVER_ADDR##*:}
-    say "server role: wstest -m fuzzingclient against fuzzserver on $SERVER_ADDR"
+    say "server role: wstest -m fuzzingclient against fuzzserver on $SCHEME://$SERVER_ADDR"
     fresh_outdir "$out"
     write_spec "$ROOT/autobahn/fuzzingclient.json" "$RUN_TMP/fuzzingclient.json" "$out" \
-        "ws://$SERVER_ADDR" server
+        "$SCHEME://$SERVER_ADDR" server
     port_free "$host" "$port" fuzzserver
-    "$TARGET/fuzzserver" --addr "$SERVER_ADDR" >"$out/fuzzserver.log" 2>&1 &
+    local tls_args=()
+    ((TLS)) && tls_args=(--tls "$TLS_CERT" "$TLS_KEY")
+    "$TARGET/fuzzserver" --addr "$SERVER_ADDR" "${tls_args[@]}" >"$out/fuzzserver.log" 2>&1 &
     local server=$!
     PIDS+=("$server")
     wait_listen "$host" "$port" "$server" fuzzserver "$out/fuzzserver.log" 15
@@ -389,10 +449,10 @@ run_server() {
 
 run_client() {
     local out=$REPORTS/client host=${CLIENT_ADDR%:*} port=${CLIENT_ADDR##*:}
-    say "client role: fuzzclient against wstest -m fuzzingserver on $CLIENT_ADDR"
+    say "client role: fuzzclient against wstest -m fuzzingserver on $SCHEME://$CLIENT_ADDR"
     fresh_outdir "$out"
     write_spec "$ROOT/autobahn/fuzzingserver.json" "$RUN_TMP/fuzzingserver.json" "$out" \
-        "ws://$CLIENT_ADDR" client
+        "$SCHEME://$CLIENT_ADDR" client
     port_free "$host" "$port" "wstest -m fuzzingserver"
     start_wstest "$out/wstest.log" -m fuzzingserver -s "$RUN_TMP/fuzzingserver.json" --webport 0
     wait_listen "$host" "$port" "$WSTEST_PID" "wstest -m fuzzingserver" "$out/wstest.log" 90
@@ -401,7 +461,10 @@ run_client() {
 
     local t0 status=0
     t0=$(now)
-    "$TARGET/fuzzclient" --url "ws://$CLIENT_ADDR" --agent "$AGENT" >"$out/fuzzclient.log" 2>&1 &
+    local tls_args=()
+    ((TLS)) && tls_args=(--ca "$TLS_CERT")
+    "$TARGET/fuzzclient" --url "$SCHEME://$CLIENT_ADDR" --agent "$AGENT" "${tls_args[@]}" \
+        >"$out/fuzzclient.log" 2>&1 &
     local client=$!
     PIDS+=("$client")
     watch_progress "$out/wstest.log" "$client" client
@@ -461,6 +524,7 @@ main() {
         [[ -x $TARGET/$bin ]] || die "the build made no $TARGET/$bin"
     done
     choose_runner
+    ((TLS)) && make_cert
 
     local role failed=()
     if [[ $PARALLEL == 1 && $ROLES == "server client" ]]; then
@@ -482,15 +546,18 @@ main() {
     fi
 
     printf '\n'
+    ((TLS)) && printf '== over TLS (wss://), cases %s ==\n\n' "$CASES"
     for role in $ROLES; do
         cat "$REPORTS/$role/summary.txt"
         printf '    reports: %s\n\n' "${REPORTS#"$ROOT/"}/$role/index.html"
     done
+    local over=
+    ((TLS)) && over=' over TLS'
     if ((${#failed[@]})); then
-        printf 'FAILED (%s) in %s s\n' "${failed[*]}" "$(since "$t0")"
+        printf 'FAILED (%s%s) in %s s\n' "${failed[*]}" "$over" "$(since "$t0")"
         return 1
     fi
-    printf 'OK (%s) in %s s\n' "$ROLES" "$(since "$t0")"
+    printf 'OK (%s%s) in %s s\n' "$ROLES" "$over" "$(since "$t0")"
 }
 
 main

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run -p rfc6455 --example client -- ws://127.0.0.1:9001 hello world
+//! cargo run -p rfc6455 --features rustls --example client -- wss://example.com/echo hi
 //! ```
 
 use futures_util::{SinkExt, StreamExt};

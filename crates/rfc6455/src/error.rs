@@ -1,7 +1,7 @@
 //! Errors: RFC violations by the peer ([`ProtocolError`], each knowing the
 //! close code it is answered with), opening-handshake failures
 //! ([`HandshakeError`], each knowing its HTTP status), and the crate-wide
-//! [`Error`] that nests them beside limits and I/O.
+//! [`Error`] that nests them beside limits, TLS ([`TlsError`]) and I/O.
 
 use crate::close::CloseCode;
 use std::fmt;
@@ -186,6 +186,59 @@ impl fmt::Display for HandshakeError {
 
 impl std::error::Error for HandshakeError {}
 
+/// Why TLS (`wss://`) failed or could not be used.
+///
+/// With the `rustls` feature, errors that rustls reports through the
+/// transport (a certificate the client does not trust, an alert from the
+/// peer, a record that is not TLS) become `TlsError::Rustls` wherever
+/// they surface: in `connect`, while a `WebSocket` reads or writes, and
+/// when `?` converts the `std::io::Error` of a `TlsAcceptor` into [`Error`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TlsError {
+    /// A `wss://` URL, but this build has no TLS: enable the `rustls`
+    /// feature of `rfc6455`.
+    NotEnabled,
+    /// A `wss://` URL given to `connect_with_connector` with
+    /// `Connector::Plain`, which never uses TLS.
+    PlainConnector,
+    /// The URL's host is neither a DNS name nor an IP address, so TLS cannot
+    /// name the server (SNI) or check its certificate.
+    InvalidServerName(String),
+    /// rustls failed: the certificate is not trusted, has expired or names
+    /// another host; the peer sent an alert; the bytes are not TLS.
+    #[cfg(feature = "rustls")]
+    Rustls(rustls::Error),
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsError::NotEnabled => f.write_str(
+                "wss:// needs TLS, which this build lacks (enable the `rustls` feature of rfc6455)",
+            ),
+            TlsError::PlainConnector => {
+                f.write_str("wss:// URL given with Connector::Plain, which never uses TLS")
+            }
+            TlsError::InvalidServerName(host) => {
+                write!(f, "{host:?} is not a DNS name or IP address TLS can verify")
+            }
+            #[cfg(feature = "rustls")]
+            TlsError::Rustls(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            #[cfg(feature = "rustls")]
+            TlsError::Rustls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Every error of this crate.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -230,8 +283,10 @@ pub enum Error {
         /// Which timeout: `"handshake"`, `"close"` or `"idle"`.
         what: &'static str,
     },
-    /// The URL given to `connect` is not a usable `ws://` URL.
+    /// The URL given to `connect` is not a usable `ws://` or `wss://` URL.
     InvalidUrl(String),
+    /// TLS failed, or a `wss://` URL could not use it.
+    Tls(TlsError),
     /// An I/O error of the transport.
     Io(std::io::Error),
 }
@@ -275,6 +330,7 @@ impl fmt::Display for Error {
             }
             Error::Timeout { what } => write!(f, "{what} timed out"),
             Error::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
+            Error::Tls(e) => write!(f, "TLS error: {e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -285,6 +341,7 @@ impl std::error::Error for Error {
         match self {
             Error::Protocol(e) => Some(e),
             Error::Handshake(e) => Some(e),
+            Error::Tls(e) => Some(e),
             Error::Io(e) => Some(e),
             _ => None,
         }
@@ -303,8 +360,23 @@ impl From<HandshakeError> for Error {
     }
 }
 
+impl From<TlsError> for Error {
+    fn from(e: TlsError) -> Self {
+        Error::Tls(e)
+    }
+}
+
+/// An I/O error, or a TLS error that tokio-rustls carried inside one (so
+/// that it reaches the caller as [`Error::Tls`]).
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
+        #[cfg(feature = "rustls")]
+        if let Some(tls) = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Error::Tls(TlsError::Rustls(tls.clone()));
+        }
         Error::Io(e)
     }
 }

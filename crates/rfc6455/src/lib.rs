@@ -10,7 +10,9 @@
 //!    sockets and no clock, so it is deterministic and can be driven by any
 //!    runtime, or by a test that injects any byte.
 //! 3. **IO** (feature `tokio`, on by default): [`connect`], [`accept`] and
-//!    [`WebSocket`], a `futures` `Stream` + `Sink` of [`Message`]s.
+//!    [`WebSocket`], a `futures` `Stream` + `Sink` of [`Message`]s; with
+//!    the `rustls` feature (off by default), `wss://` in both roles (see
+//!    [`tls`]).
 //!
 //! Every limit a peer can push against lives in [`Config`], with safe
 //! defaults. Every violation of the RFC by the peer is answered by the
@@ -40,6 +42,27 @@
 //! }
 //! # }
 //! ```
+//!
+//! # Features
+//!
+//! - `tokio` (default): the IO layer.
+//! - `rustls` (off by default): `wss://`. [`connect`] then takes `wss://`
+//!   URLs, checking the server against the `webpki-roots` trust anchors
+//!   (or a configuration of yours, through [`Connector`]), and a server
+//!   passes the streams of a `tokio_rustls::TlsAcceptor` to [`accept`].
+//!   The [`tls`] module has both, with examples. Without the feature a
+//!   `wss://` URL fails with [`TlsError::NotEnabled`].
+//!
+//! ```no_run
+//! # #[cfg(feature = "rustls")]
+//! # async fn run() -> Result<(), rfc6455::Error> {
+//! use futures_util::{SinkExt, StreamExt};
+//!
+//! let mut ws = rfc6455::connect("wss://example.com/chat").await?;
+//! ws.send(rfc6455::Message::text("hello over TLS")).await?;
+//! let reply = ws.next().await;
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs, unreachable_pub)]
 #![deny(unsafe_code)]
 
@@ -60,11 +83,12 @@ mod io;
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, Role};
-pub use error::{Error, HandshakeError, ProtocolError};
+pub use error::{Error, HandshakeError, ProtocolError, TlsError};
 pub use message::{Message, Utf8Bytes};
 
 #[cfg(feature = "tokio")]
 pub use io::{
     accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
-    Policy, Server, ShutdownHandle, ShutdownReport, WebSocket,
+    connect_with_connector, tls, Connector, MaybeTlsStream, Policy, Server, ShutdownHandle,
+    ShutdownReport, WebSocket,
 };

@@ -89,7 +89,10 @@ fn idle_connections() {
     let pid = child.id();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
         if let Some(addr) = line.strip_prefix("ADDR ") {
             break addr.to_owned();
         }

@@ -1,9 +1,14 @@
-//! Shared pieces of the Autobahn testees: their configuration and
-//! command-line parsing.
+//! Shared pieces of the Autobahn testees: their configuration,
+//! command-line parsing, and the TLS setup of `--tls` and `--ca`.
 #![warn(missing_docs, unreachable_pub)]
 
 use rfc6455::deflate::DeflateConfig;
-use rfc6455::Config;
+use rfc6455::tls::rustls::pki_types::pem::PemObject;
+use rfc6455::tls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rfc6455::tls::rustls::{self, RootCertStore};
+use rfc6455::tls::tokio_rustls::TlsAcceptor;
+use rfc6455::{Config, Connector};
+use std::sync::Arc;
 
 /// The configuration both testees run with: the library's defaults (so the
 /// conformance run tests what users get), with permessage-deflate on.
@@ -46,4 +51,77 @@ pub fn parse_flags(
             .ok_or_else(|| format!("{arg} needs a value\n{usage}"))?;
     }
     Ok(())
+}
+
+/// Removes a flag that takes `count` values (`--tls CERT KEY`) from
+/// `args` and returns its values, or `None` when it is absent; fails when
+/// fewer than `count` values follow it (a value may not start with `--`).
+///
+/// ```
+/// let mut args: Vec<String> = ["--tls", "c.pem", "k.pem", "--addr", "x"]
+///     .map(String::from)
+///     .to_vec();
+/// let tls = testee::take_flag(&mut args, "--tls", 2, "usage").unwrap();
+/// assert_eq!(tls.unwrap(), ["c.pem", "k.pem"]);
+/// assert_eq!(args, ["--addr", "x"]);
+/// assert!(testee::take_flag(&mut vec!["--tls".into()], "--tls", 2, "usage").is_err());
+/// ```
+pub fn take_flag(
+    args: &mut Vec<String>,
+    name: &str,
+    count: usize,
+    usage: &str,
+) -> Result<Option<Vec<String>>, String> {
+    let Some(at) = args.iter().position(|arg| arg == name) else {
+        return Ok(None);
+    };
+    let values: Vec<String> = args.iter().skip(at + 1).take(count).cloned().collect();
+    if values.len() < count || values.iter().any(|v| v.starts_with("--")) {
+        return Err(format!("{name} needs {count} value(s)\n{usage}"));
+    }
+    args.drain(at..=at + count);
+    Ok(Some(values))
+}
+
+/// A TLS acceptor serving the certificate chain in the PEM file `cert`
+/// with the private key in the PEM file `key` (rustls with `ring`, ALPN
+/// `http/1.1`).
+pub fn tls_acceptor(cert: &str, key: &str) -> Result<TlsAcceptor, String> {
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read certificates from {cert}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{cert} holds no PEM certificate"));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("cannot read a private key from {key}: {e}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("{cert} and its key do not make a TLS server: {e}"))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The client's connector: trusting the certificates in the PEM file `ca`
+/// (a CA, or the server's self-signed certificate) when given, else the
+/// library's default (the `webpki-roots` anchors).
+pub fn connector(ca: Option<&str>) -> Result<Connector, String> {
+    let Some(ca) = ca else {
+        return Ok(Connector::default());
+    };
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).map_err(|e| format!("cannot read {ca}: {e}"))? {
+        let cert = cert.map_err(|e| format!("cannot read {ca}: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("{ca}: not a usable trust anchor: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("{ca} holds no PEM certificate"));
+    }
+    Ok(Connector::Rustls(rfc6455::tls::client_config(roots)))
 }

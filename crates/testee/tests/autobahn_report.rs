@@ -208,3 +208,33 @@ fn spec_is_written_from_the_template() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn spec_carries_the_tls_key_and_cert() {
+    let dir = scratch();
+    let spec = dir.join("spec.json");
+    let template = data("spec-template.json");
+    let base = [
+        "spec",
+        "--template",
+        template.to_str().unwrap(),
+        "--out",
+        spec.to_str().unwrap(),
+        "--outdir",
+        "/tmp/out",
+        "--url",
+        "wss://127.0.0.1:9102",
+    ];
+    let with_tls = [&base[..], &["--key", "/k.pem", "--cert", "/c.pem"]].concat();
+    let (code, out) = report(&with_tls);
+    assert_eq!(code, 0, "{out}");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    assert_eq!(written["key"], "/k.pem");
+    assert_eq!(written["cert"], "/c.pem");
+
+    let (code, out) = report(&[&base[..], &["--key", "/k.pem"]].concat());
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--key and --cert go together"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,5 +1,6 @@
 //! The opening handshake over a tokio stream, bounded in size and time.
 
+use super::tls::{Connector, MaybeTlsStream};
 use super::WebSocket;
 use crate::config::Config;
 use crate::connection::Role;
@@ -14,6 +15,10 @@ use tokio::net::TcpStream;
 /// and answers 101, or the status the failure names (400, 426 with
 /// `Sec-WebSocket-Version: 13`, 431) before returning the error. Bytes the
 /// client sent right behind its request are kept as the first frames.
+///
+/// `stream` may be anything that reads and writes, TLS included:
+/// `accept(tls_acceptor.accept(tcp).await?)` serves `wss://` (feature
+/// `rustls`; the [`tls`](crate::tls) module has the whole server).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), rfc6455::Error> {
@@ -153,8 +158,14 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), drain).await;
 }
 
-/// Connects to a `ws://host[:port][/path][?query]` URL with the default
-/// [`Config`] and runs the client's opening handshake (RFC 6455 §4.1).
+/// Connects to a `ws://` or `wss://host[:port][/path][?query]` URL with
+/// the default [`Config`] and runs the client's opening handshake (RFC 6455
+/// §4.1).
+///
+/// `wss://` (default port 443) needs the `rustls` feature; the server's
+/// certificate is checked against the `webpki-roots` trust anchors
+/// ([`Connector::default`]). Without the feature, a `wss://` URL fails
+/// with [`TlsError::NotEnabled`](crate::TlsError::NotEnabled).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), rfc6455::Error> {
@@ -164,17 +175,34 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 /// let reply = ws.next().await;
 /// # Ok(()) }
 /// ```
-pub async fn connect(url: &str) -> Result<WebSocket<TcpStream>, Error> {
+pub async fn connect(url: &str) -> Result<WebSocket<MaybeTlsStream>, Error> {
     connect_with_config(url, Config::default()).await
 }
 
 /// [`connect`] with the given limits.
-pub async fn connect_with_config(url: &str, config: Config) -> Result<WebSocket<TcpStream>, Error> {
+pub async fn connect_with_config(
+    url: &str,
+    config: Config,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    connect_with_connector(url, config, Connector::default()).await
+}
+
+/// [`connect`] with the given limits, securing a `wss://` URL with
+/// `connector` (for example rustls trusting a private CA; see the
+/// [`tls`](crate::tls) module). `Config::handshake_timeout` bounds the TCP
+/// connect, the TLS handshake and the opening handshake together.
+pub async fn connect_with_connector(
+    url: &str,
+    config: Config,
+    connector: Connector,
+) -> Result<WebSocket<MaybeTlsStream>, Error> {
     let target = Target::parse(url)?;
+    connector.check(target.tls, &target.host)?;
     let timeout = config.handshake_timeout;
     let work = async {
-        let stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
-        stream.set_nodelay(true)?;
+        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
+        tcp.set_nodelay(true)?;
+        let stream = connector.wrap(target.tls, &target.host, tcp).await?;
         let mut request = ClientRequest::new(&target.host_header, &target.resource);
         if let Some(deflate) = &config.deflate {
             request = request.with_deflate(deflate.clone());
@@ -243,9 +271,11 @@ async fn read_some<S: AsyncRead + Unpin>(
     Ok(())
 }
 
-/// Where a `ws://` URL points.
+/// Where a `ws://` or `wss://` URL points.
 #[derive(Debug, PartialEq, Eq)]
 struct Target {
+    /// `wss://`: TLS over TCP.
+    tls: bool,
     /// Host to connect to (no brackets around IPv6).
     host: String,
     port: u16,
@@ -260,15 +290,16 @@ impl Target {
         let uri: http::Uri = url
             .parse()
             .map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
-        match uri.scheme_str() {
-            Some("ws") => {}
-            Some("wss") => {
+        // RFC 6455 §3: the default ports are 80 and 443.
+        let (tls, default_port) = match uri.scheme_str() {
+            Some("ws") => (false, 80),
+            Some("wss") => (true, 443),
+            _ => {
                 return Err(Error::InvalidUrl(format!(
-                    "{url}: wss:// (TLS) is not supported by this build"
+                    "{url}: scheme must be ws:// or wss://"
                 )))
             }
-            _ => return Err(Error::InvalidUrl(format!("{url}: scheme must be ws://"))),
-        }
+        };
         let authority = uri
             .authority()
             .ok_or_else(|| Error::InvalidUrl(format!("{url}: no host")))?;
@@ -278,9 +309,9 @@ impl Target {
             )));
         }
         let host = authority.host();
-        let port = authority.port_u16().unwrap_or(80);
+        let port = authority.port_u16().unwrap_or(default_port);
         let host_header = match authority.port_u16() {
-            Some(port) if port != 80 => format!("{host}:{port}"),
+            Some(port) if port != default_port => format!("{host}:{port}"),
             _ => host.to_owned(),
         };
         let resource = match uri.path_and_query().map(|p| p.as_str()) {
@@ -288,6 +319,7 @@ impl Target {
             Some(p) => p.to_owned(),
         };
         Ok(Target {
+            tls,
             host: host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
@@ -309,6 +341,7 @@ mod tests {
         assert_eq!(
             t,
             Target {
+                tls: false,
                 host: "example.com".into(),
                 port: 80,
                 host_header: "example.com".into(),
@@ -324,12 +357,45 @@ mod tests {
             Err(Error::InvalidUrl(_))
         ));
         assert!(matches!(
-            Target::parse("wss://x/"),
-            Err(Error::InvalidUrl(_))
-        ));
-        assert!(matches!(
             Target::parse("not a url"),
             Err(Error::InvalidUrl(_))
         ));
+    }
+
+    #[test]
+    fn parses_wss_urls() {
+        let t = Target::parse("wss://example.com/chat").unwrap();
+        assert!(t.tls);
+        assert_eq!((t.port, t.host_header.as_str()), (443, "example.com"));
+        // The default port of the scheme stays out of the Host header.
+        let t = Target::parse("wss://example.com:443").unwrap();
+        assert_eq!((t.port, t.host_header.as_str()), (443, "example.com"));
+        let t = Target::parse("wss://example.com:80").unwrap();
+        assert_eq!(t.host_header, "example.com:80");
+        let t = Target::parse("ws://example.com:443").unwrap();
+        assert_eq!((t.tls, t.host_header.as_str()), (false, "example.com:443"));
+    }
+
+    #[cfg(not(feature = "rustls"))]
+    #[tokio::test]
+    async fn wss_without_the_feature_is_a_typed_error() {
+        let err = connect("wss://127.0.0.1:9/").await.expect_err("no TLS");
+        assert!(
+            matches!(err, Error::Tls(crate::TlsError::NotEnabled)),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("`rustls` feature"), "{err}");
+    }
+
+    #[cfg(feature = "rustls")]
+    #[tokio::test]
+    async fn wss_with_the_plain_connector_is_a_typed_error() {
+        let err = connect_with_connector("wss://127.0.0.1:9/", Config::default(), Connector::Plain)
+            .await
+            .expect_err("no TLS");
+        assert!(
+            matches!(err, Error::Tls(crate::TlsError::PlainConnector)),
+            "{err:?}"
+        );
     }
 }

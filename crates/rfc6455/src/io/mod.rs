@@ -1,6 +1,6 @@
 //! The tokio layer: async `connect`, `accept`, and [`WebSocket`], a
 //! `Stream` + `Sink` of [`Message`](crate::Message)s over any
-//! `AsyncRead + AsyncWrite`.
+//! `AsyncRead + AsyncWrite`, TLS or not (`wss://`, see [`tls`]).
 //!
 //! This layer only moves bytes and keeps time (handshake and closing
 //! timeouts). Every protocol rule lives in the sans-IO
@@ -10,9 +10,12 @@ mod handshake;
 mod server;
 mod shutdown;
 mod stream;
+pub mod tls;
 
 pub use handshake::{
     accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
+    connect_with_connector,
 };
 pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use stream::WebSocket;
+pub use tls::{Connector, MaybeTlsStream};

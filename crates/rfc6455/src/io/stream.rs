@@ -176,7 +176,14 @@ where
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
         let mut buf = ReadBuf::uninit(&mut storage);
-        ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf))?;
+        match ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf)) {
+            // TLS reports a TCP end without `close_notify` this way. The
+            // closing handshake already tells a complete WebSocket
+            // conversation from a truncated one, so it is an EOF like TCP's.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Poll::Ready(Ok(0)),
+            Err(e) => return Poll::Ready(Err(e)),
+            Ok(()) => {}
+        }
         let n = buf.filled().len();
         let input = self.conn.input_mut();
         if input.is_empty() && input.capacity() > 4 * READ_CHUNK {

@@ -2,6 +2,9 @@
 //! in each role, and a decoder for what a connection wrote.
 #![allow(dead_code, unreachable_pub)]
 
+#[cfg(feature = "rustls")]
+pub mod tls;
+
 use rfc6455::frame::FrameHeader;
 use rfc6455::mask::apply_mask_scalar;
 use rfc6455::{Config, Connection, Role};

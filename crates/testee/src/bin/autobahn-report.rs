@@ -8,8 +8,13 @@
 //!     --expected autobahn/expected-server.json [--role server] [--agent NAME] \
 //!     [--cases PATTERNS] [--elapsed SECONDS] [--update]
 //! autobahn-report spec --template autobahn/fuzzingclient.json --out SPEC \
-//!     --outdir DIR [--url ws://HOST:PORT] [--cases PATTERNS] [--check-against EXPECTED]
+//!     --outdir DIR [--url ws://HOST:PORT] [--cases PATTERNS] [--check-against EXPECTED] \
+//!     [--key KEY_PEM --cert CERT_PEM]
 //! ```
+//!
+//! `--key` and `--cert` go into the spec's top level, where
+//! `wstest -m fuzzingserver` takes the TLS key and certificate of a
+//! `wss://` URL (its command-line `--key`/`--cert` do not reach that mode).
 //!
 //! `compare` exits 1 on any regression, 0 otherwise (and always 0 with
 //! `--update`, which rewrites the baseline from the run); usage and I/O
@@ -46,6 +51,7 @@ usage:
                           [--agent NAME] [--cases PATTERNS] [--elapsed SECONDS] [--update]
   autobahn-report spec --template SPEC_JSON --out SPEC_JSON --outdir DIR [--url URL]
                        [--cases PATTERNS] [--check-against EXPECTED_JSON]
+                       [--key KEY_PEM --cert CERT_PEM]
 
 PATTERNS: comma-separated wstest case patterns (`6.4.*`, `1.1.1`, `9.*,10.*`).
 compare exits 1 on a regression (0 with --update, which rewrites EXPECTED_JSON).";
@@ -88,6 +94,8 @@ struct Flags {
     outdir: Option<String>,
     url: Option<String>,
     check_against: Option<PathBuf>,
+    key: Option<String>,
+    cert: Option<String>,
 }
 
 impl Flags {
@@ -120,6 +128,8 @@ impl Flags {
                 "--outdir" => flags.outdir = Some(value),
                 "--url" => flags.url = Some(value),
                 "--check-against" => flags.check_against = Some(value.into()),
+                "--key" => flags.key = Some(value),
+                "--cert" => flags.cert = Some(value),
                 _ => return Err(format!("unknown flag `{flag}`\n{USAGE}")),
             }
         }
@@ -752,6 +762,14 @@ fn spec(flags: &Flags) -> Result<ExitCode, String> {
                 obj.insert("url".into(), url.clone().into());
             }
         }
+    }
+    match (&flags.key, &flags.cert) {
+        (Some(key), Some(cert)) => {
+            obj.insert("key".into(), key.clone().into());
+            obj.insert("cert".into(), cert.clone().into());
+        }
+        (None, None) => {}
+        _ => return Err(format!("--key and --cert go together\n{USAGE}")),
     }
     if let Some(list) = &flags.cases {
         let patterns = CasePatterns::parse(list)?;

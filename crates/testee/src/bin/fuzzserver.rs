@@ -1,26 +1,35 @@
 //! The Autobahn Testsuite's server testee: an echo server, with the
 //! library's default limits and permessage-deflate on.
 //!
-//! `fuzzserver [--addr HOST:PORT]` (default `127.0.0.1:9001`) answers every
-//! Text and Binary message with the same message, runs until killed, and
-//! logs one line per connection that ends in an error.
+//! `fuzzserver [--addr HOST:PORT] [--tls CERT KEY]` (default
+//! `127.0.0.1:9001`) answers every Text and Binary message with the same
+//! message, runs until killed, and logs one line per connection that ends
+//! in an error. With `--tls` it serves `wss://` with the certificate chain
+//! and private key in those PEM files.
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
-const USAGE: &str = "usage: fuzzserver [--addr HOST:PORT]   (default 127.0.0.1:9001)";
+const USAGE: &str = "usage: fuzzserver [--addr HOST:PORT] [--tls CERT_PEM KEY_PEM]   \
+                     (default 127.0.0.1:9001, ws://)";
 
 #[tokio::main]
 async fn main() {
     let mut addr = String::from("127.0.0.1:9001");
-    if let Err(message) = testee::parse_flags(
-        std::env::args().skip(1),
-        USAGE,
-        &mut [("--addr", &mut addr)],
-    ) {
-        eprintln!("{message}");
-        std::process::exit(2);
-    }
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let tls = testee::take_flag(&mut args, "--tls", 2, USAGE).and_then(|tls| {
+        testee::parse_flags(args.into_iter(), USAGE, &mut [("--addr", &mut addr)])?;
+        tls.map(|files| testee::tls_acceptor(&files[0], &files[1]))
+            .transpose()
+    });
+    let tls = match tls {
+        Ok(tls) => tls,
+        Err(message) => {
+            eprintln!("fuzzserver: {message}");
+            std::process::exit(2);
+        }
+    };
     let listener = match TcpListener::bind(&addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -28,12 +37,14 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    eprintln!("fuzzserver: listening on ws://{addr}");
+    let scheme = if tls.is_some() { "wss" } else { "ws" };
+    eprintln!("fuzzserver: listening on {scheme}://{addr}");
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = echo(stream).await {
+                    if let Err(e) = serve(stream, tls).await {
                         eprintln!("fuzzserver: {peer}: {e}");
                     }
                 });
@@ -46,8 +57,31 @@ async fn main() {
     }
 }
 
-async fn echo(stream: TcpStream) -> Result<(), rfc6455::Error> {
+async fn serve(
+    stream: TcpStream,
+    tls: Option<rfc6455::tls::tokio_rustls::TlsAcceptor>,
+) -> Result<(), rfc6455::Error> {
     stream.set_nodelay(true)?;
+    match tls {
+        None => echo(stream).await,
+        Some(acceptor) => {
+            // Bounded like the opening handshake: a peer that connects
+            // and says nothing must not hold the task forever.
+            let timeout = testee::config().handshake_timeout;
+            let tls = tokio::time::timeout(timeout, acceptor.accept(stream))
+                .await
+                .map_err(|_| rfc6455::Error::Timeout {
+                    what: "TLS handshake",
+                })??;
+            echo(tls).await
+        }
+    }
+}
+
+async fn echo<S>(stream: S) -> Result<(), rfc6455::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut ws = rfc6455::accept_with_config(stream, testee::config()).await?;
     while let Some(msg) = ws.next().await {
         let msg = msg?;

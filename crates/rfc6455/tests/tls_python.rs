@@ -1,0 +1,171 @@
+//! Interop over `wss://` with another implementation: the Python
+//! `websockets` library (tests/peers/wss_peer.py), in both roles, with
+//! certificates made at test time.
+//!
+//! Needs `python3` with `websockets` 15 or newer (`python3 -m pip install
+//! websockets`; `.ci/run` installs it). Without it these tests fail and
+//! say so: a silent skip would hide that interop was never checked.
+#![cfg(feature = "rustls")]
+
+mod support;
+
+use futures_util::{SinkExt, StreamExt};
+use rfc6455::{CloseCode, CloseFrame, Config, Message};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use support::tls::{echo_server, Pki, Served};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn peer_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/wss_peer.py")
+}
+
+/// Fails the test, saying what to install, unless `python3` can import
+/// `websockets`.
+fn require_websockets() {
+    let probe = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import websockets.asyncio.client, websockets.asyncio.server",
+        ])
+        .output();
+    match probe {
+        Err(e) => panic!(
+            "cannot run python3 ({e}): the wss:// interop test needs python3 with \
+             websockets; install python3, then `python3 -m pip install websockets`"
+        ),
+        Ok(out) if !out.status.success() => panic!(
+            "python3 cannot import websockets (15 or newer): run \
+             `python3 -m pip install websockets`\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Ok(_) => {}
+    }
+}
+
+fn python(args: &[&str]) -> Command {
+    let mut command = Command::new("python3");
+    command
+        .arg(peer_script())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Waits for the child and returns its stdout, failing with its stderr.
+async fn finish(child: Child, what: &str) -> String {
+    let out = tokio::time::timeout(LIMIT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within {LIMIT:?}"))
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout: {stdout}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn deflate_config() -> Config {
+    // websockets offers and accepts permessage-deflate by default: both
+    // extensions meet over TLS too.
+    Config {
+        deflate: Some(rfc6455::deflate::DeflateConfig::default()),
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn our_client_to_a_python_wss_server() {
+    require_websockets();
+    let pki = Pki::new();
+    let dir = pki.write_files();
+    let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
+    let mut server = python(&["server", cert.to_str().unwrap(), key.to_str().unwrap()])
+        .spawn()
+        .expect("spawn python3");
+
+    // The server prints its port once it listens.
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(LIMIT, lines.next_line())
+        .await
+        .expect("the python server did not start in time")
+        .unwrap();
+    let Some(port) = first.as_deref().and_then(|l| l.strip_prefix("PORT ")) else {
+        let out = server.wait_with_output().await.unwrap();
+        panic!(
+            "the python server did not start: {first:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+
+    let url = format!("wss://localhost:{port}/");
+    tokio::time::timeout(LIMIT, async {
+        let mut ws = rfc6455::connect_with_connector(&url, deflate_config(), pki.connector())
+            .await
+            .expect("wss:// connect to python");
+        let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        for msg in [
+            Message::text("hello from rust"),
+            Message::binary(vec![0u8, 1, 2, 0xff]),
+            Message::binary(large),
+            Message::text("é".repeat(40_000)),
+        ] {
+            ws.send(msg.clone()).await.unwrap();
+            assert_eq!(ws.next().await.expect("an echo").unwrap(), msg);
+        }
+        ws.close(CloseCode::from(4003), "rust done").await.unwrap();
+    })
+    .await
+    .expect("the exchange with the python server timed out");
+
+    let closed = tokio::time::timeout(LIMIT, lines.next_line())
+        .await
+        .expect("the python server did not report the close")
+        .unwrap();
+    assert_eq!(closed.as_deref(), Some("CLOSED 4003 rust done"));
+    let status = tokio::time::timeout(LIMIT, server.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "python server: {status}");
+}
+
+#[tokio::test]
+async fn a_python_wss_client_to_our_server() {
+    require_websockets();
+    let pki = Pki::new();
+    let dir = pki.write_files();
+    let ca = dir.path().join("ca.pem");
+    let (port, mut served) = echo_server(pki.acceptor(), deflate_config(), 1).await;
+
+    let url = format!("wss://localhost:{port}/");
+    let client = python(&["client", &url, ca.to_str().unwrap()])
+        .spawn()
+        .expect("spawn python3");
+    let stdout = finish(client, "the python client").await;
+    assert_eq!(stdout.trim(), "OK");
+
+    match tokio::time::timeout(LIMIT, served.recv()).await.unwrap() {
+        Some(Served::Closed {
+            last: Some(Message::Close(Some(frame))),
+            sni,
+            alpn,
+        }) => {
+            assert_eq!(frame, CloseFrame::new(4002, "python done"));
+            assert_eq!(sni.as_deref(), Some("localhost"));
+            // websockets sets no ALPN; a server must not insist on it.
+            assert_eq!(alpn, None);
+        }
+        other => panic!("our server saw {other:?}"),
+    }
+}
