@@ -634,3 +634,157 @@ mod shutdown {
         assert!(TcpStream::connect(&addr).await.is_err());
     }
 }
+
+/// Our client pointed at a hostile server.
+mod client {
+    use super::*;
+    use rfc6455::handshake::{accept_key, parse_request};
+    use rfc6455::HandshakeError;
+    use tokio::net::TcpListener;
+
+    /// A raw server that reads the client's request and answers with
+    /// whatever `answer` makes of the request's key.
+    async fn hostile_server<F>(answer: F) -> (String, JoinHandle<Vec<u8>>)
+    where
+        F: FnOnce(&str) -> Vec<u8> + Send + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let task = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let key = loop {
+                let mut chunk = [0u8; 1024];
+                let n = stream.read(&mut chunk).await.unwrap();
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some((request, _)) = parse_request(&buf, &Config::default()).unwrap() {
+                    break request.key;
+                }
+            };
+            let _ = stream.write_all(&answer(&key)).await;
+            // What the client sends back (its Close, if any), until it closes.
+            read_to_end(&mut stream, Duration::from_secs(10)).await
+        });
+        (addr, task)
+    }
+
+    fn switching(key: &str, extra: &str) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {}\r\n{extra}\r\n",
+            accept_key(key.as_bytes())
+        )
+        .into_bytes()
+    }
+
+    /// The close code of the first Close among masked client frames.
+    fn client_close_code(bytes: &[u8]) -> Option<u16> {
+        let (header, len) = rfc6455::frame::FrameHeader::decode(bytes).ok()??;
+        let mut payload = bytes.get(len..len + header.payload_len as usize)?.to_vec();
+        rfc6455::mask::apply_mask_scalar(&mut payload, header.mask?, 0);
+        (header.opcode == rfc6455::frame::OpCode::Close && payload.len() >= 2)
+            .then(|| u16::from_be_bytes([payload[0], payload[1]]))
+    }
+
+    #[tokio::test]
+    async fn oversized_response_head_is_refused() {
+        let (addr, _server) = hostile_server(|key| {
+            let mut head = switching(key, "");
+            head.truncate(head.len() - 2);
+            head.extend(format!("X-Big: {}\r\n\r\n", "a".repeat(20_000)).into_bytes());
+            head
+        })
+        .await;
+        let error = rfc6455::connect(&format!("ws://{addr}/"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Handshake(HandshakeError::TooLarge { .. })),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_accept_value_is_refused() {
+        let (addr, _server) = hostile_server(|_| switching("AAAAAAAAAAAAAAAAAAAAAA==", "")).await;
+        let error = rfc6455::connect(&format!("ws://{addr}/"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Handshake(HandshakeError::InvalidAccept)),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn silent_server_times_out() {
+        let (addr, _server) = hostile_server(|_| Vec::new()).await;
+        let config = Config {
+            handshake_timeout: Duration::from_millis(300),
+            ..Config::default()
+        };
+        let start = Instant::now();
+        let error = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, Error::Timeout { what: "handshake" }),
+            "{error}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    /// A server that masks its frames breaks §5.1: our client fails the
+    /// connection with 1002 and tells the server so.
+    #[tokio::test]
+    async fn masked_frame_from_the_server_is_1002() {
+        let (addr, server) = hostile_server(|key| {
+            let mut answer = switching(key, "");
+            answer.extend(client_frame(true, TEXT, b"masked"));
+            answer
+        })
+        .await;
+        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let error = ws.next().await.unwrap().unwrap_err();
+        assert_eq!(
+            error.close_code(),
+            Some(CloseCode::PROTOCOL_ERROR),
+            "{error}"
+        );
+        let sent = server.await.unwrap();
+        assert_eq!(client_close_code(&sent), Some(1002), "{sent:02x?}");
+    }
+
+    /// A compressed bomb from the server: 1009 at our message limit.
+    #[tokio::test]
+    async fn decompression_bomb_from_the_server_is_1009() {
+        let _serial = MEMORY.lock().await;
+        let (addr, server) = hostile_server(|key| {
+            let mut answer = switching(key, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+            let mut compressed = Vec::new();
+            let mut deflater = rfc6455::deflate::Deflater::new(15, false, 1);
+            assert!(deflater.compress(&vec![0u8; 16 << 20], &mut compressed));
+            answer.extend(raw_frame(true, 4, BINARY, None, &compressed));
+            answer
+        })
+        .await;
+        let config = Config {
+            max_message_size: 1 << 20,
+            deflate: Some(DeflateConfig::default()),
+            ..Config::default()
+        };
+        let before = rss();
+        let mut ws = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
+            .await
+            .unwrap();
+        let error = ws.next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(error, Error::MessageTooLong { max_len, .. } if max_len == 1 << 20),
+            "{error}"
+        );
+        let grown = rss().saturating_sub(before);
+        assert!(grown < 12 << 20, "RSS grew by {grown} bytes");
+        let sent = server.await.unwrap();
+        assert_eq!(client_close_code(&sent), Some(1009), "{sent:02x?}");
+    }
+}
