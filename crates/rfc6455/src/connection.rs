@@ -36,7 +36,7 @@ use crate::config::Config;
 use crate::deflate::{DeflateParams, Deflater, InflateError, Inflater};
 use crate::error::{Error, ProtocolError};
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
-use crate::mask::apply_mask;
+use crate::mask::{apply_mask, apply_mask_offset};
 use crate::message::{Message, Utf8Bytes};
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
@@ -262,7 +262,7 @@ impl Connection {
                 self.frame = None;
                 let mut payload = self.input.split_to(len);
                 if let Some(key) = header.mask {
-                    apply_mask(&mut payload, key, 0);
+                    apply_mask(&mut payload, key);
                 }
                 return self.on_control(header.opcode, payload.freeze()).map(Some);
             }
@@ -352,7 +352,7 @@ impl Connection {
             self.frame = None;
             let mut payload = self.input.split_to(available);
             if let Some(key) = header.mask {
-                apply_mask(&mut payload, key, 0);
+                apply_mask(&mut payload, key);
             }
             let payload = payload.freeze();
             return match header.opcode {
@@ -376,7 +376,7 @@ impl Connection {
         let start = message.data.len();
         let chunk = &mut self.input[..available];
         if let Some(key) = header.mask {
-            apply_mask(chunk, key, frame.consumed);
+            apply_mask_offset(chunk, key, frame.consumed);
         }
         match &mut self.deflate {
             Some(deflate) if message.compressed => {
@@ -574,7 +574,7 @@ impl Connection {
         let start = self.output.len();
         self.output.extend_from_slice(payload);
         if let Some(key) = mask {
-            apply_mask(&mut self.output[start..], key, 0);
+            apply_mask(&mut self.output[start..], key);
         }
     }
 

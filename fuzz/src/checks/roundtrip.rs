@@ -2,7 +2,7 @@
 //! back the same messages.
 //!
 //! The sender is a [`Connection`] (`send`, one frame per message) or the
-//! codec itself ([`FrameHeader::encode`] and [`apply_mask`], with
+//! codec itself ([`FrameHeader::encode`] and [`apply_mask_offset`], with
 //! fragments cut anywhere, even inside a UTF-8 character, control frames
 //! between fragments, and masking keys and masking offsets from the input).
 //! Lengths cover the 7-, 16- and 64-bit encodings. The receiver is a
@@ -24,7 +24,7 @@ use super::wire;
 use bytes::Bytes;
 use rfc6455::deflate::{DeflateConfig, DeflateParams};
 use rfc6455::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
-use rfc6455::mask::{apply_mask, apply_mask_scalar};
+use rfc6455::mask::{apply_mask, apply_mask_offset, apply_mask_scalar};
 use rfc6455::{CloseFrame, Config, Connection, Message, Role};
 
 /// Codes a sender may close with (RFC 6455 §7.4.1, §7.4.2).
@@ -232,8 +232,9 @@ fn encode(
     }
 }
 
-/// One frame through [`FrameHeader::encode`] and [`apply_mask`] (in two
-/// pieces, the second at an offset), masked if `role` is the client.
+/// One frame through [`FrameHeader::encode`], masked if `role` is the
+/// client in two pieces: [`apply_mask`], then [`apply_mask_offset`] for
+/// the rest.
 fn write_frame(
     role: Role,
     fin: bool,
@@ -248,8 +249,8 @@ fn write_frame(
     if let Some(key) = key {
         let at = usize::from(input.byte()) % (body.len() + 1);
         let (head, tail) = body.split_at_mut(at);
-        apply_mask(head, key, 0);
-        apply_mask(tail, key, at);
+        apply_mask(head, key);
+        apply_mask_offset(tail, key, at);
         let mut reference = payload.to_vec();
         wire::mask_bytes(&mut reference, key);
         assert_eq!(
@@ -261,7 +262,7 @@ fn write_frame(
         assert_eq!(scalar, reference, "apply_mask_scalar with {key:02x?}");
         // Masking is its own inverse (§5.3).
         let mut back = body.clone();
-        apply_mask(&mut back, key, 0);
+        apply_mask(&mut back, key);
         assert_eq!(back, payload);
     }
     on_wire.extend_from_slice(&body);
