@@ -21,8 +21,46 @@ use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
-/// Serializes the scenarios that measure this process's memory.
+/// Serializes the scenarios: each measures this process's memory.
 static MEMORY: Mutex<()> = Mutex::const_new(());
+
+/// Every scenario holds one: scenarios run one at a time, and when one
+/// ends (without a failure already), this process's resident set must not
+/// have grown by `max` bytes or more over it.
+struct Budget {
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+    before: usize,
+    max: usize,
+}
+
+impl Budget {
+    /// The bound for scenarios that do not push on memory on purpose:
+    /// generous, for allocator and runtime noise.
+    const DEFAULT: usize = 32 << 20;
+
+    async fn start(max: usize) -> Budget {
+        let serial = MEMORY.lock().await;
+        Budget {
+            _serial: serial,
+            before: rss(),
+            max,
+        }
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let grown = rss().saturating_sub(self.before);
+        assert!(
+            grown < self.max,
+            "RSS grew by {grown} bytes during the scenario (bound {})",
+            self.max
+        );
+    }
+}
 
 /// This process's resident set, in bytes (Linux).
 fn rss() -> usize {
@@ -152,6 +190,7 @@ mod handshake {
 
     #[tokio::test]
     async fn malformed_oversized_and_refused_requests_get_their_status() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let config = Config {
             max_handshake_size: 4096,
             max_handshake_headers: 16,
@@ -229,6 +268,7 @@ mod handshake {
     /// the handshake timeout, and meanwhile the server serves others.
     #[tokio::test]
     async fn slowloris_is_cut_off_at_the_handshake_timeout() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let config = Config {
             handshake_timeout: Duration::from_millis(600),
             ..Config::default()
@@ -271,6 +311,7 @@ mod handshake {
 
     #[tokio::test]
     async fn connections_over_the_limit_get_503() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let server = Server::bind("127.0.0.1:0", Config::default())
             .await
             .unwrap()
@@ -308,6 +349,7 @@ mod frames {
     /// code RFC 6455 names, then the server closes TCP.
     #[tokio::test]
     async fn each_violation_gets_its_close_code() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let config = Config {
             max_frame_size: 1024,
             max_message_size: 4096,
@@ -409,6 +451,7 @@ mod frames {
     /// closure at once, and the server goes on.
     #[tokio::test]
     async fn peer_vanishing_mid_frame_is_an_abnormal_closure() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let mut running = echo_server(Config::default()).await;
         let addr = running.addr.clone();
         let mut stream = raw_client(&addr, request(&addr)).await;
@@ -434,7 +477,7 @@ mod memory {
     /// against a 1 MiB message limit. 1009, and no 16 MiB allocation.
     #[tokio::test]
     async fn decompression_bomb_is_1009_within_the_limit() {
-        let _serial = MEMORY.lock().await;
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let config = Config {
             max_message_size: 1 << 20,
             deflate: Some(DeflateConfig::default()),
@@ -466,7 +509,7 @@ mod memory {
     /// `max_queued_pongs` wait, then the output bound stops our reading.
     #[tokio::test]
     async fn ping_flood_from_a_peer_that_never_reads() {
-        let _serial = MEMORY.lock().await;
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let running = echo_server(Config::default()).await;
         let addr = &running.addr;
         let mut stream = raw_client(addr, request(addr)).await;
@@ -502,7 +545,7 @@ mod memory {
     /// queueing, so memory stays near `max_write_buffer_size`.
     #[tokio::test]
     async fn peer_that_never_reads_cannot_grow_our_memory() {
-        let _serial = MEMORY.lock().await;
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let config = Config {
             max_write_buffer_size: 1 << 20,
             ..Config::default()
@@ -541,6 +584,7 @@ mod time {
 
     #[tokio::test]
     async fn idle_peer_gets_1001_and_a_quiet_one_gets_pings() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let config = Config {
             idle_timeout: Some(Duration::from_millis(500)),
             keepalive_interval: Some(Duration::from_millis(100)),
@@ -585,6 +629,7 @@ mod shutdown {
     /// aborted at the shutdown timeout.
     #[tokio::test]
     async fn graceful_shutdown_sends_1001_and_reports() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let server = Server::bind("127.0.0.1:0", Config::default())
             .await
             .unwrap()
@@ -688,6 +733,7 @@ mod client {
 
     #[tokio::test]
     async fn oversized_response_head_is_refused() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let (addr, _server) = hostile_server(|key| {
             let mut head = switching(key, "");
             head.truncate(head.len() - 2);
@@ -706,6 +752,7 @@ mod client {
 
     #[tokio::test]
     async fn wrong_accept_value_is_refused() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let (addr, _server) = hostile_server(|_| switching("AAAAAAAAAAAAAAAAAAAAAA==", "")).await;
         let error = rfc6455::connect(&format!("ws://{addr}/"))
             .await
@@ -718,6 +765,7 @@ mod client {
 
     #[tokio::test]
     async fn silent_server_times_out() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let (addr, _server) = hostile_server(|_| Vec::new()).await;
         let config = Config {
             handshake_timeout: Duration::from_millis(300),
@@ -738,6 +786,7 @@ mod client {
     /// connection with 1002 and tells the server so.
     #[tokio::test]
     async fn masked_frame_from_the_server_is_1002() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let (addr, server) = hostile_server(|key| {
             let mut answer = switching(key, "");
             answer.extend(client_frame(true, TEXT, b"masked"));
@@ -758,7 +807,7 @@ mod client {
     /// A compressed bomb from the server: 1009 at our message limit.
     #[tokio::test]
     async fn decompression_bomb_from_the_server_is_1009() {
-        let _serial = MEMORY.lock().await;
+        let _budget = Budget::start(Budget::DEFAULT).await;
         let (addr, server) = hostile_server(|key| {
             let mut answer = switching(key, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
             let mut compressed = Vec::new();
