@@ -109,26 +109,14 @@ where
                         // The policy picked a subprotocol the client did not
                         // offer: our fault, not the client's.
                         Err(error) => {
-                            let mut response = Vec::new();
-                            handshake::reject_response(
-                                &HandshakeError::Rejected(500),
-                                &mut response,
-                            );
-                            let _ = stream.write_all(&response).await;
-                            let _ = stream.shutdown().await;
-                            linger(&mut stream).await;
+                            refuse(&mut stream, &HandshakeError::Rejected(500)).await;
                             return Err(Error::Handshake(error));
                         }
                     }
                 }
                 Err(error) => error,
             };
-            let mut response = Vec::new();
-            handshake::reject_response(&error, &mut response);
-            // Best effort: the peer may already be gone.
-            let _ = stream.write_all(&response).await;
-            let _ = stream.shutdown().await;
-            linger(&mut stream).await;
+            refuse(&mut stream, &error).await;
             return Err(Error::Handshake(error));
         }
     };
@@ -139,6 +127,16 @@ where
     ws.set_protocol(protocol);
     ws.connection_mut().receive(&buf[used..]);
     Ok(ws)
+}
+
+/// Answers a refused request with the status `error` names, closes our
+/// side, and lingers. Best effort: the peer may already be gone.
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, error: &HandshakeError) {
+    let mut response = Vec::new();
+    handshake::reject_response(error, &mut response);
+    let _ = stream.write_all(&response).await;
+    let _ = stream.shutdown().await;
+    linger(stream).await;
 }
 
 /// After refusing a request: reads (and drops) what the client still
