@@ -89,6 +89,6 @@ pub use message::{Message, Utf8Bytes};
 #[cfg(feature = "tokio")]
 pub use io::{
     accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
-    connect_with_connector, tls, Connector, MaybeTlsStream, Policy, Server, ShutdownHandle,
-    ShutdownReport, WebSocket,
+    connect_with_connector, tls, Connector, MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server,
+    ShutdownHandle, ShutdownReport, WebSocket, WriteHalf,
 };

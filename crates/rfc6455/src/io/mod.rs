@@ -9,6 +9,7 @@
 mod handshake;
 mod server;
 mod shutdown;
+mod split;
 mod stream;
 pub mod tls;
 
@@ -17,5 +18,6 @@ pub use handshake::{
     connect_with_connector,
 };
 pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
+pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use stream::WebSocket;
 pub use tls::{Connector, MaybeTlsStream};

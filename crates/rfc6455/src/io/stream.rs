@@ -156,6 +156,21 @@ where
         }
     }
 
+    /// Queues a Close (1000) unless one was sent, and flushes the output:
+    /// the writing half's `poll_close`, which leaves reading the peer's
+    /// answer to the reading half.
+    pub(super) fn poll_send_close(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.done {
+            return Poll::Ready(Ok(()));
+        }
+        if !self.conn.close_sent() {
+            self.conn
+                .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
+        }
+        ready!(self.poll_write_out(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
     /// Writes pending output until none is left.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while !self.conn.pending_output().is_empty() {

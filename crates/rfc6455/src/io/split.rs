@@ -1,0 +1,237 @@
+//! [`WebSocket::split`]: a reading half and a writing half that can live
+//! in different tasks.
+//!
+//! Both halves share the one [`WebSocket`] behind a mutex held only for the
+//! length of a poll, never across an await. What this module adds over
+//! `futures`' generic `StreamExt::split` is waking: the reading half also
+//! writes (Pongs, the Close echo) and the writing half can be blocked on
+//! the same socket, so a transport that keeps one waker per direction
+//! would forget one half's waker when the other half polls. Here every
+//! poll of the socket uses a waker that wakes both halves; a half woken
+//! for nothing polls once and waits again.
+
+use super::stream::WebSocket;
+use crate::error::Error;
+use crate::message::Message;
+use futures_core::Stream;
+use futures_sink::Sink;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// What both halves hold.
+struct Shared<S> {
+    ws: Mutex<WebSocket<S>>,
+    wakers: Arc<Wakers>,
+}
+
+/// The wakers of the two halves' tasks, woken together.
+#[derive(Default)]
+struct Wakers {
+    read: Mutex<Option<Waker>>,
+    write: Mutex<Option<Waker>>,
+}
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Taken, not cloned: a half registers again each time it polls.
+        // The lock is released before waking, so a waker that runs its
+        // task inline cannot deadlock on it.
+        let read = lock(&self.read).take();
+        let write = lock(&self.write).take();
+        for waker in [read, write].into_iter().flatten() {
+            waker.wake();
+        }
+    }
+}
+
+/// A poisoned lock only means another half panicked mid-poll; the
+/// connection's state is still consistent (each call leaves it so).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<S> Shared<S> {
+    /// Runs `f` on the socket with a waker that wakes both halves, after
+    /// storing `cx`'s waker in `slot`.
+    fn poll_with<T>(
+        &self,
+        slot: &Mutex<Option<Waker>>,
+        cx: &Context<'_>,
+        f: impl FnOnce(Pin<&mut WebSocket<S>>, &mut Context<'_>) -> T,
+    ) -> T
+    where
+        S: Unpin,
+    {
+        {
+            let mut slot = lock(slot);
+            match &*slot {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *slot = Some(cx.waker().clone()),
+            }
+        }
+        let both = Waker::from(Arc::clone(&self.wakers));
+        let mut inner = Context::from_waker(&both);
+        let mut ws = lock(&self.ws);
+        f(Pin::new(&mut *ws), &mut inner)
+    }
+}
+
+/// The reading half of a [`WebSocket`]: a `Stream` of received messages.
+///
+/// It answers Pings and runs the closing handshake as the whole
+/// `WebSocket` does; keep polling it until it ends (`None`) so that the
+/// peer's Close is answered and the transport closed (RFC 6455 §7.1.1).
+pub struct ReadHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+/// The writing half of a [`WebSocket`]: a `Sink` of messages to send.
+///
+/// `close()` (from `SinkExt`) sends a Close frame (1000) and flushes it;
+/// the rest of the closing handshake (the peer's Close, then the end of the
+/// transport) is the [`ReadHalf`]'s to see, so keep reading after it.
+pub struct WriteHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> fmt::Debug for ReadHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadHalf").finish_non_exhaustive()
+    }
+}
+
+impl<S> fmt::Debug for WriteHalf<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteHalf").finish_non_exhaustive()
+    }
+}
+
+/// [`ReadHalf::reunite`] was given halves of two different WebSockets;
+/// both are handed back.
+pub struct ReuniteError<S>(pub ReadHalf<S>, pub WriteHalf<S>);
+
+impl<S> fmt::Debug for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReuniteError(..)")
+    }
+}
+
+impl<S> fmt::Display for ReuniteError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the two halves belong to different WebSockets")
+    }
+}
+
+impl<S> std::error::Error for ReuniteError<S> {}
+
+impl<S> WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Splits the WebSocket into a reading half (a `Stream`) and a writing
+    /// half (a `Sink`) that can be moved to different tasks, as
+    /// tokio-tungstenite users do with `StreamExt::split`.
+    ///
+    /// ```no_run
+    /// # async fn run(ws: rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+    /// use futures_util::{SinkExt, StreamExt};
+    /// use rfc6455::Message;
+    ///
+    /// let (mut reader, mut writer) = ws.split();
+    /// // A task that sends a tick every second while this one reads.
+    /// let ticker = tokio::spawn(async move {
+    ///     for i in 0.. {
+    ///         writer.send(Message::text(format!("tick {i}"))).await?;
+    ///         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///     }
+    ///     Ok::<_, rfc6455::Error>(())
+    /// });
+    /// while let Some(msg) = reader.next().await {
+    ///     println!("< {:?}", msg?);
+    /// }
+    /// ticker.abort();
+    /// # Ok(()) }
+    /// ```
+    pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
+        let shared = Arc::new(Shared {
+            ws: Mutex::new(self),
+            wakers: Arc::default(),
+        });
+        let write = WriteHalf {
+            shared: Arc::clone(&shared),
+        };
+        (ReadHalf { shared }, write)
+    }
+}
+
+impl<S> ReadHalf<S> {
+    /// Whether `writer` is the other half of this one.
+    pub fn is_pair_of(&self, writer: &WriteHalf<S>) -> bool {
+        Arc::ptr_eq(&self.shared, &writer.shared)
+    }
+
+    /// Puts the two halves back together.
+    pub fn reunite(self, writer: WriteHalf<S>) -> Result<WebSocket<S>, ReuniteError<S>> {
+        if !self.is_pair_of(&writer) {
+            return Err(ReuniteError(self, writer));
+        }
+        drop(writer);
+        match Arc::try_unwrap(self.shared) {
+            Ok(shared) => Ok(shared
+                .ws
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)),
+            // Two halves exist only as this pair, and the writer is gone.
+            Err(_) => unreachable!("a split WebSocket has exactly two halves"),
+        }
+    }
+}
+
+impl<S> Stream for ReadHalf<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let shared = &self.shared;
+        shared.poll_with(&shared.wakers.read, cx, |ws, cx| ws.poll_next(cx))
+    }
+}
+
+impl<S> Sink<Message> for WriteHalf<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let shared = &self.shared;
+        shared.poll_with(&shared.wakers.write, cx, |ws, cx| ws.poll_ready(cx))
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        lock(&self.shared.ws).connection_mut().send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let shared = &self.shared;
+        shared.poll_with(&shared.wakers.write, cx, |ws, cx| ws.poll_flush(cx))
+    }
+
+    /// Sends a Close (1000) unless one was sent, and flushes it. The
+    /// peer's answer arrives on the [`ReadHalf`].
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let shared = &self.shared;
+        shared.poll_with(&shared.wakers.write, cx, |ws, cx| {
+            ws.get_mut().poll_send_close(cx)
+        })
+    }
+}
