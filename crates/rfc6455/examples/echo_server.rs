@@ -6,14 +6,20 @@
 //! ```
 
 use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpListener;
 
 #[tokio::main]
 async fn main() -> Result<(), rfc6455::Error> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:9001".into());
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let listener = TcpListener::bind(&addr).await?;
     println!("listening on ws://{addr}");
+    serve(listener).await
+}
+
+/// Accepts connections forever, each in a task of its own.
+async fn serve(listener: TcpListener) -> Result<(), rfc6455::Error> {
     loop {
         let (stream, peer) = listener.accept().await?;
         tokio::spawn(async move {
@@ -33,5 +39,24 @@ async fn main() -> Result<(), rfc6455::Error> {
                 Err(e) => println!("{peer}: {e}"),
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rfc6455::{CloseCode, Message};
+
+    #[tokio::test]
+    async fn echoes_text_and_binary_then_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener));
+        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        for msg in [Message::text("hello"), Message::binary(vec![0u8, 1, 255])] {
+            ws.send(msg.clone()).await.unwrap();
+            assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+        }
+        ws.close(CloseCode::NORMAL, "bye").await.unwrap();
     }
 }

@@ -1,0 +1,113 @@
+//! A `wss://` client (feature `rustls`): sends each argument as a text
+//! message over TLS and prints the replies. The server is checked against
+//! the Mozilla roots of `webpki-roots`, or, with `--ca FILE`, against the
+//! certificates in that PEM file only (a private CA, a self-signed server).
+//!
+//! ```text
+//! cargo run -p rfc6455 --features rustls --example wss_client -- wss://example.com/echo hello
+//! cargo run -p rfc6455 --features rustls --example wss_client -- --ca ca.pem wss://localhost:9443 hi
+//! ```
+
+use futures_util::{SinkExt, StreamExt};
+use rfc6455::tls::rustls::pki_types::{pem::PemObject, CertificateDer};
+use rfc6455::tls::rustls::RootCertStore;
+use rfc6455::{CloseCode, Config, Connector, Message};
+use std::error::Error;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut connector = Connector::default();
+    if let Some(i) = args.iter().position(|a| a == "--ca") {
+        let file = args.get(i + 1).ok_or("--ca needs a PEM file")?.clone();
+        connector = trusting(&std::fs::read(&file)?)?;
+        args.drain(i..i + 2);
+    }
+    let mut args = args.into_iter();
+    let url = args
+        .next()
+        .ok_or("usage: wss_client [--ca PEM] wss://HOST[:PORT]/PATH [TEXT...]")?;
+    for reply in run(&url, connector, args).await? {
+        println!("< {reply}");
+    }
+    Ok(())
+}
+
+/// A connector that trusts the certificates in `pem` and nothing else.
+fn trusting(pem: &[u8]) -> Result<Connector, Box<dyn Error>> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        roots.add(cert?)?;
+    }
+    if roots.is_empty() {
+        return Err("no certificate in the --ca file".into());
+    }
+    Ok(Connector::Rustls(rfc6455::tls::client_config(roots)))
+}
+
+/// Sends each text over `wss://`, waits for one reply to each, then closes.
+async fn run(
+    url: &str,
+    connector: Connector,
+    texts: impl IntoIterator<Item = String>,
+) -> Result<Vec<String>, rfc6455::Error> {
+    let mut ws = rfc6455::connect_with_connector(url, Config::default(), connector).await?;
+    let mut replies = Vec::new();
+    for text in texts {
+        ws.send(Message::text(text)).await?;
+        match ws.next().await {
+            Some(Ok(Message::Text(reply))) => replies.push(reply.to_string()),
+            Some(Ok(other)) => replies.push(format!("{other:?}")),
+            Some(Err(e)) => return Err(e),
+            None => break,
+        }
+    }
+    ws.close(CloseCode::NORMAL, "done").await?;
+    Ok(replies)
+}
+
+#[cfg(test)]
+#[path = "../tests/support/tls.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod tls_support;
+
+#[cfg(test)]
+mod tests {
+    use super::tls_support::{echo_server, Pki};
+    use super::*;
+
+    #[tokio::test]
+    async fn talks_over_tls_to_a_server_signed_by_the_given_ca() {
+        let pki = Pki::new();
+        let (port, _served) = echo_server(pki.acceptor(), Config::default(), 1).await;
+        let connector = trusting(pki.ca_pem.as_bytes()).unwrap();
+        let replies = run(
+            &format!("wss://localhost:{port}/"),
+            connector,
+            ["hi".into(), "there".into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(replies, ["hi", "there"]);
+    }
+
+    #[tokio::test]
+    async fn refuses_a_server_its_roots_do_not_vouch_for() {
+        let pki = Pki::new();
+        let (port, _served) = echo_server(pki.acceptor(), Config::default(), 1).await;
+        // The default connector trusts the public roots, not our test CA.
+        let err = run(
+            &format!("wss://localhost:{port}/"),
+            Connector::default(),
+            [],
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, rfc6455::Error::Tls(_)), "got {err:?}");
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        assert!(trusting(b"not a pem file").is_err());
+    }
+}
