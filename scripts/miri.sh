@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the code paths that may hold `unsafe` (masking) and the incremental
+# UTF-8 validator under Miri: a filtered, fast subset of the library's unit
+# tests. Needs the nightly toolchain with the miri component.
+#
+#   scripts/miri.sh [EXTRA cargo test ARGS...]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo +nightly miri setup
+cargo +nightly miri test -p rfc6455 --lib "$@" -- mask:: utf8::
