@@ -58,7 +58,7 @@ async fn client(
     room: broadcast::Sender<Said>,
 ) -> Result<(), rfc6455::Error> {
     let ws = rfc6455::accept(stream).await?;
-    let (mut reader, mut writer) = ws.split();
+    let (mut writer, mut reader) = ws.split();
     let mut heard = room.subscribe();
     // The writing half: what the others say, until this client leaves.
     let forward = tokio::spawn(async move {

@@ -119,6 +119,94 @@ impl Message {
         matches!(self, Message::Text(_) | Message::Binary(_))
     }
 
+    /// A Ping with `data` (at most 125 bytes, RFC 6455 §5.5).
+    pub fn ping(data: impl Into<Bytes>) -> Self {
+        Message::Ping(data.into())
+    }
+
+    /// A Pong with `data` (at most 125 bytes, RFC 6455 §5.5).
+    pub fn pong(data: impl Into<Bytes>) -> Self {
+        Message::Pong(data.into())
+    }
+
+    /// Whether this is a Text message.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Message::Text(_))
+    }
+
+    /// Whether this is a Binary message.
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Message::Binary(_))
+    }
+
+    /// Whether this is a Ping.
+    pub fn is_ping(&self) -> bool {
+        matches!(self, Message::Ping(_))
+    }
+
+    /// Whether this is a Pong.
+    pub fn is_pong(&self) -> bool {
+        matches!(self, Message::Pong(_))
+    }
+
+    /// Whether this is a Close.
+    pub fn is_close(&self) -> bool {
+        matches!(self, Message::Close(_))
+    }
+
+    /// The payload's length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Message::Text(t) => t.len(),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.len(),
+            Message::Close(Some(frame)) => 2 + frame.reason.len(),
+            Message::Close(None) => 0,
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The payload as bytes, without a copy for data, Ping and Pong
+    /// (for Close, the encoded code and reason).
+    pub fn into_data(self) -> Bytes {
+        match self {
+            Message::Text(t) => t.into_bytes(),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b,
+            close @ Message::Close(_) => close.payload(),
+        }
+    }
+
+    /// The payload as text: a Text message as it is, any other payload if
+    /// it is valid UTF-8 (a Close gives its reason), without a copy.
+    ///
+    /// ```
+    /// use rfc6455::Message;
+    /// assert_eq!(Message::binary(&b"caf\xc3\xa9"[..]).into_text().unwrap().as_str(), "café");
+    /// assert!(Message::binary(vec![0xff]).into_text().is_err());
+    /// ```
+    pub fn into_text(self) -> Result<Utf8Bytes, std::str::Utf8Error> {
+        match self {
+            Message::Text(t) => Ok(t),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => Utf8Bytes::try_from(b),
+            Message::Close(Some(frame)) => Ok(Utf8Bytes::from(frame.reason)),
+            Message::Close(None) => Ok(Utf8Bytes::default()),
+        }
+    }
+
+    /// The payload as `&str` if it is valid UTF-8 (a Close gives its
+    /// reason).
+    pub fn to_text(&self) -> Result<&str, std::str::Utf8Error> {
+        match self {
+            Message::Text(t) => Ok(t.as_str()),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => std::str::from_utf8(b),
+            Message::Close(Some(frame)) => Ok(&frame.reason),
+            Message::Close(None) => Ok(""),
+        }
+    }
+
     /// The payload bytes (for Close, the encoded code and reason).
     pub fn payload(&self) -> Bytes {
         match self {

@@ -31,7 +31,7 @@ fn echo_pair(capacity: usize) -> (WebSocket<DuplexStream>, tokio::task::JoinHand
 #[tokio::test]
 async fn halves_in_two_tasks_echo_everything_then_close() {
     let (ws, server) = echo_pair(64 << 10);
-    let (mut reader, mut writer) = ws.split();
+    let (mut writer, mut reader) = ws.split();
     let sent = 1_000;
     let writing = tokio::spawn(async move {
         for i in 0..sent {
@@ -80,7 +80,7 @@ async fn halves_in_two_tasks_echo_everything_then_close() {
 async fn a_writer_blocked_on_a_full_pipe_is_woken_while_the_reader_waits() {
     for capacity in [64, 1024, 4096] {
         let (ws, server) = echo_pair(capacity);
-        let (mut reader, mut writer) = ws.split();
+        let (mut writer, mut reader) = ws.split();
         let big = vec![7u8; 256 << 10];
         let expected = big.clone();
         let writing = tokio::spawn(async move {
@@ -123,8 +123,8 @@ async fn a_writer_blocked_on_a_full_pipe_is_woken_while_the_reader_waits() {
 async fn reunite_refuses_halves_of_different_websockets() {
     let (a, _sa) = echo_pair(1024);
     let (b, _sb) = echo_pair(1024);
-    let (reader_a, writer_a) = a.split();
-    let (reader_b, writer_b) = b.split();
+    let (writer_a, reader_a) = a.split();
+    let (writer_b, reader_b) = b.split();
     assert!(reader_a.is_pair_of(&writer_a));
     assert!(!reader_a.is_pair_of(&writer_b));
     let rfc6455::ReuniteError(reader_a, writer_b) = reader_a.reunite(writer_b).unwrap_err();
@@ -140,7 +140,7 @@ async fn sending_after_the_peer_closed_fails_with_connection_closed() {
         ws.close(CloseCode::GOING_AWAY, "bye").await
     });
     let ws = WebSocket::from_raw(client_io, Role::Client, Config::default());
-    let (mut reader, mut writer) = ws.split();
+    let (mut writer, mut reader) = ws.split();
     match reader.next().await {
         Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::GOING_AWAY),
         other => panic!("expected the server's Close, got {other:?}"),
@@ -162,7 +162,7 @@ async fn split_over_loopback_tcp() {
         let (stream, _) = listener.accept().await.unwrap();
         let ws = rfc6455::accept(stream).await.unwrap();
         // The server splits too: its writer answers from another task.
-        let (mut reader, mut writer) = ws.split();
+        let (mut writer, mut reader) = ws.split();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(16);
         let answering = tokio::spawn(async move {
             while let Some(msg) = rx.recv().await {

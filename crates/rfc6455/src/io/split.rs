@@ -135,16 +135,17 @@ impl<S> WebSocket<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    /// Splits the WebSocket into a reading half (a `Stream`) and a writing
-    /// half (a `Sink`) that can be moved to different tasks, as
-    /// tokio-tungstenite users do with `StreamExt::split`.
+    /// Splits the WebSocket into a writing half (a `Sink`) and a reading
+    /// half (a `Stream`) that can be moved to different tasks: the order and
+    /// use of `futures`' `StreamExt::split`, which tokio-tungstenite users
+    /// call, so their `let (write, read) = ws.split();` works unchanged.
     ///
     /// ```no_run
     /// # async fn run(ws: rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
     /// use futures_util::{SinkExt, StreamExt};
     /// use rfc6455::Message;
     ///
-    /// let (mut reader, mut writer) = ws.split();
+    /// let (mut writer, mut reader) = ws.split();
     /// // A task that sends a tick every second while this one reads.
     /// let ticker = tokio::spawn(async move {
     ///     for i in 0.. {
@@ -159,7 +160,7 @@ where
     /// ticker.abort();
     /// # Ok(()) }
     /// ```
-    pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
+    pub fn split(self) -> (WriteHalf<S>, ReadHalf<S>) {
         let shared = Arc::new(Shared {
             ws: Mutex::new(self),
             wakers: Arc::default(),
@@ -167,7 +168,7 @@ where
         let write = WriteHalf {
             shared: Arc::clone(&shared),
         };
-        (ReadHalf { shared }, write)
+        (write, ReadHalf { shared })
     }
 }
 
