@@ -434,7 +434,7 @@ fn compare(flags: &Flags) -> Result<ExitCode, String> {
         .as_deref()
         .map(CasePatterns::parse)
         .transpose()?;
-    let in_filter = |id: &str| filter.as_ref().map_or(true, |f| f.matches(id));
+    let in_filter = |id: &str| filter.as_ref().is_none_or(|f| f.matches(id));
     let role = flags.role.as_deref().unwrap_or("run");
 
     let (agent, index) = read_index(index_path, flags.agent.as_deref())?;
