@@ -11,7 +11,8 @@
 //! the growth of the server's RSS divided by the connections held. Prints
 //! a progress line every thousand connections, then the figure, checks
 //! that the connections still echo, and fails if a connection costs more
-//! than `SOAK_MAX_BYTES_PER_CONNECTION` (default 16 KiB).
+//! than `SOAK_MAX_BYTES_PER_CONNECTION` (default 1,600 bytes, the target of
+//! the performance issue; 1,440 to 1,509 measured at 10,000).
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{Config, Message, Server};
@@ -78,7 +79,7 @@ fn soak_server_process() {
 #[ignore = "opt-in soak: opens 10,000 connections (see the file's docs)"]
 fn idle_connections() {
     let connections = env_usize("SOAK_CONNECTIONS", 10_000);
-    let max_per_connection = env_usize("SOAK_MAX_BYTES_PER_CONNECTION", 16 << 10);
+    let max_per_connection = env_usize("SOAK_MAX_BYTES_PER_CONNECTION", 1_600);
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--ignored", "--exact", "soak_server_process", "--nocapture"])
         .env("SOAK_SERVER", "1")

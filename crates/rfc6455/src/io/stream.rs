@@ -58,7 +58,8 @@ pub struct WebSocket<S> {
     /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
     /// Set once no more events will come: what is left to yield.
-    closing: Option<Closing>,
+    /// Boxed: only a connection that is ending needs it.
+    closing: Option<Box<Closing>>,
     /// The transport returned end-of-file.
     eof: bool,
     /// Everything is over; the stream yields `None`.
@@ -347,11 +348,11 @@ where
 
     fn start_closing(&mut self, last: Option<Result<Message, Error>>) {
         self.arm_close_deadline();
-        self.closing = Some(Closing {
+        self.closing = Some(Box::new(Closing {
             last,
             flushed: false,
             shut_down: false,
-        });
+        }));
     }
 
     /// Finishes the connection: flush our Close, close the transport in
