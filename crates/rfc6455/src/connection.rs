@@ -355,10 +355,10 @@ impl Connection {
             }
             let payload = payload.freeze();
             return match header.opcode {
-                OpCode::Text => match std::str::from_utf8(&payload) {
-                    Ok(_) => Ok(Some(Message::Text(Utf8Bytes::from_validated(payload)))),
-                    Err(_) => Err(ProtocolError::InvalidUtf8.into()),
-                },
+                OpCode::Text if crate::utf8::is_valid(&payload) => {
+                    Ok(Some(Message::Text(Utf8Bytes::from_validated(payload))))
+                }
+                OpCode::Text => Err(ProtocolError::InvalidUtf8.into()),
                 _ => Ok(Some(Message::Binary(payload))),
             };
         }

@@ -44,9 +44,9 @@ impl Utf8Validator {
             let need = char_width(self.partial[0]) - have;
             let take = need.min(input.len());
             self.partial[have..have + take].copy_from_slice(&input[..take]);
-            match std::str::from_utf8(&self.partial[..have + take]) {
-                Ok(_) => self.partial_len = 0,
-                Err(e) if e.error_len().is_some() => return Err(InvalidUtf8),
+            match check(&self.partial[..have + take]) {
+                Ok(()) => self.partial_len = 0,
+                Err(e) if e.error_len.is_some() => return Err(InvalidUtf8),
                 Err(_) => {
                     self.partial_len += take as u8;
                     return Ok(());
@@ -54,11 +54,11 @@ impl Utf8Validator {
             }
             input = &input[take..];
         }
-        match std::str::from_utf8(input) {
-            Ok(_) => Ok(()),
-            Err(e) if e.error_len().is_some() => Err(InvalidUtf8),
+        match check(input) {
+            Ok(()) => Ok(()),
+            Err(e) if e.error_len.is_some() => Err(InvalidUtf8),
             Err(e) => {
-                let tail = &input[e.valid_up_to()..];
+                let tail = &input[e.valid_up_to..];
                 self.partial[..tail.len()].copy_from_slice(tail);
                 self.partial_len = tail.len() as u8;
                 Ok(())
@@ -84,6 +84,35 @@ impl Utf8Validator {
 }
 
 /// The length of the character a valid lead byte starts.
+/// Where whole-input validation stopped: as `std::str::Utf8Error` says it.
+struct Stop {
+    valid_up_to: usize,
+    /// `None`: the input ends inside a character that may still be valid.
+    error_len: Option<usize>,
+}
+
+/// Validates `input` whole, saying where and how it stopped: with SIMD
+/// (simdutf8, picked at run time) under the `simd` feature, else std.
+fn check(input: &[u8]) -> Result<(), Stop> {
+    #[cfg(feature = "simd")]
+    let result = simdutf8::compat::from_utf8(input).map(drop);
+    #[cfg(not(feature = "simd"))]
+    let result = std::str::from_utf8(input).map(drop);
+    result.map_err(|e| Stop {
+        valid_up_to: e.valid_up_to(),
+        error_len: e.error_len(),
+    })
+}
+
+/// Whether `input` is valid UTF-8 as a whole (a complete text message):
+/// the fastest check there is, with no detail on failure.
+pub(crate) fn is_valid(input: &[u8]) -> bool {
+    #[cfg(feature = "simd")]
+    return simdutf8::basic::from_utf8(input).is_ok();
+    #[cfg(not(feature = "simd"))]
+    return std::str::from_utf8(input).is_ok();
+}
+
 fn char_width(lead: u8) -> usize {
     match lead {
         0xf0..=0xff => 4,

@@ -33,6 +33,30 @@ const READ_CHUNK: usize = 16 << 10;
 /// the error is yielded, so a loop that stops at the first error still
 /// answers the peer correctly.
 ///
+/// # Batched writes
+///
+/// Output is coalesced: frames queue in one buffer, and `next()` writes
+/// everything queued, in one write, before it waits for input. So an echo
+/// loop that queues with `SinkExt::feed` instead of `send` (which flushes
+/// every message) answers all that one read brought with one write, the
+/// way uWebSockets does; the buffer is also flushed once it passes
+/// `Config::write_buffer_size`. Use `send` (or `flush`) whenever nothing
+/// will call `next()` soon.
+///
+/// ```no_run
+/// # async fn run(mut ws: rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+/// use futures_util::{SinkExt, StreamExt};
+/// while let Some(msg) = ws.next().await {
+///     let msg = msg?;
+///     if msg.is_data() {
+///         ws.feed(msg).await?; // written by the next `next()`
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Reading
+///
 /// ```no_run
 /// # async fn run(ws: &mut rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
 /// use futures_util::{SinkExt, StreamExt};

@@ -86,7 +86,10 @@ where
     while let Some(msg) = ws.next().await {
         let msg = msg?;
         if msg.is_data() {
-            ws.send(msg).await?;
+            // `feed`, not `send`: queued without a flush. `next` writes all
+            // that is queued in one write before it waits for input, so
+            // everything one read produced is answered with one write.
+            ws.feed(msg).await?;
         }
     }
     Ok(())
