@@ -52,6 +52,10 @@ impl Request {
     /// [`Request::resource`] is the request's URI as the stack gives it:
     /// path and query for the usual origin form.
     ///
+    /// Only HTTP/1.1 upgrades are WebSocket handshakes here: HTTP/2's
+    /// extended CONNECT (RFC 8441) fails as
+    /// [`MethodNotGet`](HandshakeError::MethodNotGet).
+    ///
     /// ```
     /// use rfc6455::handshake::Request;
     /// use rfc6455::HandshakeError;
@@ -395,6 +399,7 @@ impl TryFrom<http::Request<()>> for ClientRequest {
 /// [`ClientRequest`] itself.
 ///
 /// ```no_run
+/// # #[cfg(feature = "tokio")]
 /// # async fn run() -> Result<(), rfc6455::Error> {
 /// let request = http::Request::get("wss://example.com/chat")
 ///     .header("Authorization", "Bearer token")

@@ -10,11 +10,13 @@ use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::{Config, HandshakeError};
 
 /// A client's opening handshake that passed every check of RFC 6455
-/// §4.2.1, as returned by [`parse_request`].
+/// §4.2.1, as returned by [`parse_request`] (from bytes) or
+/// [`Request::from_http`] (from an `http::Request`).
 ///
 /// The server may still refuse it by its own policy (origin, resource,
-/// authentication: §4.2.2 items 2–4) with [`reject_response`] and
-/// [`HandshakeError::Rejected`], or take it with [`Request::accept`].
+/// authentication: §4.2.2 items 2–4) with [`reject_response`] (or
+/// [`reject_http`](super::reject_http)) and [`HandshakeError::Rejected`],
+/// or take it with [`Request::accept`] (or [`Request::accept_http`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Request {
