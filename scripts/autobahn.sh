@@ -3,6 +3,7 @@
 # every case with the baseline in autobahn/expected-{server,client}.json.
 #
 #   scripts/autobahn.sh [server|client|all] [--cases PATTERN] [--update-expected] [--tls]
+#   scripts/autobahn.sh server --testee hyper_echo|axum_echo [--cases PATTERN]
 #
 # server  wstest -m fuzzingclient drives target/release/fuzzserver
 # client  target/release/fuzzclient drives wstest -m fuzzingserver
@@ -18,17 +19,26 @@
 #                     otherwise, compared with the same baseline (TLS must not
 #                     change a verdict); reports go to reports/autobahn-tls/.
 #                     Not with --update-expected (the baseline is plain ws://).
+# --testee NAME       the server role only, against the rfc6455 example NAME
+#                     (hyper_echo: on hyper; axum_echo: on axum) instead of
+#                     fuzzserver: built with `cargo build --release --example
+#                     NAME -p rfc6455`, run with --addr. Cases 1.* to 7.*
+#                     unless --cases says otherwise, compared with the
+#                     server baseline (the HTTP stack must not change a
+#                     verdict); reports go to reports/autobahn-NAME/server/.
+#                     Not with client, --tls or --update-expected.
 #
 # wstest runs in Docker (crossbario/autobahn-testsuite) when an engine
 # answers, else natively on a Python 2.7 bootstrapped once into a cache
 # (scripts/lib/wstest-bootstrap.sh). Reports go to reports/autobahn/ROLE/
-# (reports/autobahn-tls/ROLE/ with --tls).
+# (reports/autobahn-tls/ROLE/ with --tls, reports/autobahn-NAME/server/ with
+# --testee NAME).
 #
 # Environment:
 #   AUTOBAHN_RUNNER        auto | docker | native (default auto)
 #   AUTOBAHN_CACHE         native wstest cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/rfc6455-autobahn)
 #   AUTOBAHN_PYTHON        pypy | cpython: force the native interpreter
-#   AUTOBAHN_SERVER_ADDR   where fuzzserver listens (default 127.0.0.1:9001)
+#   AUTOBAHN_SERVER_ADDR   where fuzzserver (or the --testee) listens (default 127.0.0.1:9001)
 #   AUTOBAHN_CLIENT_ADDR   where wstest's fuzzingserver listens (default 127.0.0.1:9002)
 #   AUTOBAHN_TIMEOUT       seconds one role may take before it is stopped (default 1800)
 #   AUTOBAHN_PARALLEL      1 (default): with both roles, run them at the same
@@ -43,10 +53,13 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPORTS=$ROOT/reports/autobahn
-# What --tls runs when --cases does not say: the framing, pings, fragments,
-# UTF-8 and closing groups, where TLS could break reads and writes; 9.*
-# (big messages) and 12.*/13.* (deflate) take long and test nothing TLS adds.
-TLS_CASES='1.*,2.*,3.*,4.*,5.*,6.*,7.*'
+# What --tls and --testee run when --cases does not say: the framing,
+# pings, fragments, UTF-8 and closing groups, where TLS or another HTTP
+# stack could break reads and writes; 9.* (big messages) and 12.*/13.*
+# (deflate) take long and test nothing either adds.
+SHORT_CASES='1.*,2.*,3.*,4.*,5.*,6.*,7.*'
+# The examples --testee may name.
+TESTEES='hyper_echo axum_echo'
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}/release
 TOOL=$TARGET/autobahn-report
 AGENT=rfc6455
@@ -80,13 +93,23 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # ---------------------------------------------------------------------------
 # Arguments
 
-ROLES=all
+ROLES=
 CASES=
 UPDATE=0
 TLS=0
+TESTEE=
 while (($#)); do
     case $1 in
         server | client | all) ROLES=$1 ;;
+        --testee)
+            (($# >= 2)) || {
+                usage >&2
+                exit 2
+            }
+            TESTEE=$2
+            shift
+            ;;
+        --testee=*) TESTEE=${1#--testee=} ;;
         --cases)
             (($# >= 2)) || {
                 usage >&2
@@ -110,7 +133,21 @@ while (($#)); do
     esac
     shift
 done
-[[ $ROLES == all ]] && ROLES="server client"
+if [[ -n $TESTEE ]]; then
+    bad=
+    [[ " $TESTEES " == *" $TESTEE "* ]] || bad="--testee is one of: $TESTEES; got: $TESTEE"
+    [[ ${ROLES:-server} == server ]] || bad="--testee runs the server role only, not $ROLES"
+    ((TLS)) && bad="--testee serves plain ws:// only, not --tls"
+    ((UPDATE)) && bad="--testee compares with fuzzserver's baseline and never rewrites it"
+    if [[ -n $bad ]]; then
+        printf 'autobahn.sh: %s\n' "$bad" >&2
+        exit 2
+    fi
+    ROLES=server
+    CASES=${CASES:-$SHORT_CASES}
+    REPORTS=$ROOT/reports/autobahn-$TESTEE
+fi
+[[ ${ROLES:-all} == all ]] && ROLES="server client"
 if ((TLS)); then
     if ((UPDATE)); then
         printf 'autobahn.sh: --tls compares with the plain ws:// baseline and never rewrites it;
@@ -119,7 +156,7 @@ if ((TLS)); then
 ' >&2
         exit 2
     fi
-    CASES=${CASES:-$TLS_CASES}
+    CASES=${CASES:-$SHORT_CASES}
     REPORTS=$ROOT/reports/autobahn-tls
 fi
 SCHEME=ws
@@ -411,17 +448,19 @@ compare() { # role outdir elapsed
 
 run_server() {
     local out=$REPORTS/server host=${SERVER_ADDR%:*} port=${SERVER_ADDR##*:}
-    say "server role: wstest -m fuzzingclient against fuzzserver on $SCHEME://$SERVER_ADDR"
+    local name=${TESTEE:-fuzzserver} bin=$TARGET/fuzzserver
+    [[ -n $TESTEE ]] && bin=$TARGET/examples/$TESTEE
+    say "server role: wstest -m fuzzingclient against $name on $SCHEME://$SERVER_ADDR"
     fresh_outdir "$out"
     write_spec "$ROOT/autobahn/fuzzingclient.json" "$RUN_TMP/fuzzingclient.json" "$out" \
         "$SCHEME://$SERVER_ADDR" server
-    port_free "$host" "$port" fuzzserver
+    port_free "$host" "$port" "$name"
     local tls_args=()
     ((TLS)) && tls_args=(--tls "$TLS_CERT" "$TLS_KEY")
-    "$TARGET/fuzzserver" --addr "$SERVER_ADDR" "${tls_args[@]}" >"$out/fuzzserver.log" 2>&1 &
+    "$bin" --addr "$SERVER_ADDR" "${tls_args[@]}" >"$out/$name.log" 2>&1 &
     local server=$!
     PIDS+=("$server")
-    wait_listen "$host" "$port" "$server" fuzzserver "$out/fuzzserver.log" 15
+    wait_listen "$host" "$port" "$server" "$name" "$out/$name.log" 15
 
     local t0 status=0
     t0=$(now)
@@ -438,8 +477,8 @@ run_server() {
     if ! alive "$server"; then
         status=0
         wait "$server" || status=$?
-        show_log "$out/fuzzserver.log"
-        warn "fuzzserver exited during the run (status $status); the cases after that failed"
+        show_log "$out/$name.log"
+        warn "$name exited during the run (status $status); the cases after that failed"
         crashed=1
     fi
     stop_pid "$server"
@@ -523,6 +562,12 @@ main() {
     for bin in fuzzserver fuzzclient autobahn-report; do
         [[ -x $TARGET/$bin ]] || die "the build made no $TARGET/$bin"
     done
+    if [[ -n $TESTEE ]]; then
+        say "building the testee (cargo build --release --example $TESTEE -p rfc6455)"
+        (cd "$ROOT" && cargo build --release --example "$TESTEE" -p rfc6455) ||
+            die "cargo build --release --example $TESTEE -p rfc6455 failed"
+        [[ -x $TARGET/examples/$TESTEE ]] || die "the build made no $TARGET/examples/$TESTEE"
+    fi
     choose_runner
     ((TLS)) && make_cert
 
@@ -547,12 +592,14 @@ main() {
 
     printf '\n'
     ((TLS)) && printf '== over TLS (wss://), cases %s ==\n\n' "$CASES"
+    [[ -n $TESTEE ]] && printf '== testee %s, cases %s ==\n\n' "$TESTEE" "$CASES"
     for role in $ROLES; do
         cat "$REPORTS/$role/summary.txt"
         printf '    reports: %s\n\n' "${REPORTS#"$ROOT/"}/$role/index.html"
     done
     local over=
     ((TLS)) && over=' over TLS'
+    [[ -n $TESTEE ]] && over=" against $TESTEE"
     if ((${#failed[@]})); then
         printf 'FAILED (%s%s) in %s s\n' "${failed[*]}" "$over" "$(since "$t0")"
         return 1

@@ -30,12 +30,14 @@ use std::fmt::Write as _;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRequest {
-    host: String,
-    resource: String,
-    key: String,
-    protocols: Vec<String>,
-    headers: Vec<(String, String)>,
-    deflate: Option<DeflateConfig>,
+    pub(super) host: String,
+    pub(super) resource: String,
+    pub(super) key: String,
+    pub(super) protocols: Vec<String>,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) deflate: Option<DeflateConfig>,
+    /// For a `wss://` URI (RFC 6455 §3): TLS, default port 443.
+    pub(super) tls: bool,
 }
 
 /// The server's accepted answer to a [`ClientRequest`] (RFC 6455 §4.1, §4.2.2
@@ -90,6 +92,7 @@ impl ClientRequest {
             protocols: Vec::new(),
             headers: Vec::new(),
             deflate: None,
+            tls: false,
         }
     }
 
@@ -242,6 +245,42 @@ impl ClientRequest {
         &self.resource
     }
 
+    /// Whether the request is for a `wss://` URI (RFC 6455 §3): made by
+    /// [`from_uri`](Self::from_uri) (or [`IntoClientRequest`](super::IntoClientRequest))
+    /// from one; [`ClientRequest::new`] is for `ws://`.
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The permessage-deflate settings offered, if any
+    /// ([`with_deflate`](Self::with_deflate)).
+    pub fn deflate(&self) -> Option<&DeflateConfig> {
+        self.deflate.as_ref()
+    }
+
+    /// The header fields of the request head, in the order
+    /// [`encode`](Self::encode) writes them (shared with
+    /// [`to_http`](Self::to_http)).
+    pub(super) fn fields(&self) -> Vec<(&str, String)> {
+        let mut fields = vec![
+            ("Host", self.host.clone()),
+            ("Upgrade", "websocket".to_owned()),
+            ("Connection", "Upgrade".to_owned()),
+            ("Sec-WebSocket-Key", self.key.clone()),
+            ("Sec-WebSocket-Version", VERSION.to_owned()),
+        ];
+        if !self.protocols.is_empty() {
+            fields.push(("Sec-WebSocket-Protocol", self.protocols.join(", ")));
+        }
+        if let Some(deflate) = &self.deflate {
+            fields.push(("Sec-WebSocket-Extensions", deflate.offer()));
+        }
+        for (name, value) in &self.headers {
+            fields.push((name, value.clone()));
+        }
+        fields
+    }
+
     /// Appends the request head to `out` (RFC 6455 §4.1 items 1–12):
     /// `GET <resource> HTTP/1.1`, `Host`, `Upgrade: websocket`,
     /// `Connection: Upgrade`, `Sec-WebSocket-Key`, `Sec-WebSocket-Version: 13`,
@@ -251,22 +290,7 @@ impl ClientRequest {
         out.extend_from_slice(b"GET ");
         out.extend_from_slice(self.resource.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\n");
-        put_header(out, "Host", self.host.as_bytes());
-        put_header(out, "Upgrade", b"websocket");
-        put_header(out, "Connection", b"Upgrade");
-        put_header(out, "Sec-WebSocket-Key", self.key.as_bytes());
-        put_header(out, "Sec-WebSocket-Version", VERSION.as_bytes());
-        if !self.protocols.is_empty() {
-            put_header(
-                out,
-                "Sec-WebSocket-Protocol",
-                self.protocols.join(", ").as_bytes(),
-            );
-        }
-        if let Some(deflate) = &self.deflate {
-            put_header(out, "Sec-WebSocket-Extensions", deflate.offer().as_bytes());
-        }
-        for (name, value) in &self.headers {
+        for (name, value) in self.fields() {
             put_header(out, name, value.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
@@ -337,15 +361,28 @@ impl ClientRequest {
         };
         // A complete head always has a code and a version.
         let code = response.code.unwrap_or(0);
+        let checked = self.check_response(code, response.version == Some(1), response.headers)?;
+        Ok(Some((checked, n)))
+    }
+
+    /// The checks of RFC 6455 §4.1 on the server's answer (listed on
+    /// [`parse_response`](Self::parse_response)), for every source of
+    /// response heads: one copy of the rules. `http11` says whether the
+    /// version is HTTP/1.1.
+    pub(super) fn check_response(
+        &self,
+        code: u16,
+        http11: bool,
+        headers: &[httparse::Header<'_>],
+    ) -> Result<ServerResponse, HandshakeError> {
         if code != 101 {
             return Err(HandshakeError::UnexpectedStatus(code));
         }
-        if response.version != Some(1) {
+        if !http11 {
             return Err(HandshakeError::Malformed(
                 "101 response is not HTTP/1.1".to_owned(),
             ));
         }
-        let headers: &[httparse::Header<'_>] = response.headers;
 
         if !list_contains(headers, "upgrade", "websocket") {
             return Err(HandshakeError::MissingUpgrade);
@@ -395,15 +432,12 @@ impl ClientRequest {
                 return Err(HandshakeError::UnofferedSubprotocol(all.join(", ")));
             }
         };
-        Ok(Some((
-            ServerResponse {
-                status: code,
-                protocol,
-                deflate,
-                headers: owned_headers(headers),
-            },
-            n,
-        )))
+        Ok(ServerResponse {
+            status: code,
+            protocol,
+            deflate,
+            headers: owned_headers(headers),
+        })
     }
 }
 

@@ -8,7 +8,12 @@
 //!   answer, [`Request::accept`] (§4.2.2), and the answer that refuses a
 //!   handshake, [`reject_response`] (§4.2.2 items 2–4, §4.4);
 //! - `Sec-WebSocket-Accept`, [`accept_key`], and the client nonce,
-//!   [`generate_key`].
+//!   [`generate_key`];
+//! - the same in the `http` crate's types, for hyper, axum and other stacks
+//!   that read HTTP themselves: [`Request::from_http`],
+//!   [`Request::accept_http`], [`reject_http`], [`ClientRequest::to_http`],
+//!   [`ClientRequest::check_http_response`], and [`IntoClientRequest`], what
+//!   [`connect`](crate::connect) takes.
 //!
 //! Does not own: sockets and timeouts (the tokio layer), URL parsing, and
 //! policy about origins, resources or authentication: the application
@@ -44,8 +49,10 @@
 //! ```
 
 mod client;
+mod http;
 mod server;
 
+pub use self::http::{reject_http, IntoClientRequest};
 pub use client::{ClientRequest, ServerResponse};
 pub use server::{parse_request, reject_response, Request};
 

@@ -10,11 +10,13 @@ use crate::deflate::{DeflateConfig, DeflateParams};
 use crate::{Config, HandshakeError};
 
 /// A client's opening handshake that passed every check of RFC 6455
-/// §4.2.1, as returned by [`parse_request`].
+/// §4.2.1, as returned by [`parse_request`] (from bytes) or
+/// [`Request::from_http`] (from an `http::Request`).
 ///
 /// The server may still refuse it by its own policy (origin, resource,
-/// authentication: §4.2.2 items 2–4) with [`reject_response`] and
-/// [`HandshakeError::Rejected`], or take it with [`Request::accept`].
+/// authentication: §4.2.2 items 2–4) with [`reject_response`] (or
+/// [`reject_http`](super::reject_http)) and [`HandshakeError::Rejected`],
+/// or take it with [`Request::accept`] (or [`Request::accept_http`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Request {
@@ -105,16 +107,37 @@ pub fn parse_request(
     let Some(n) = head_len(status, buf.len(), config)? else {
         return Ok(None);
     };
+    // httparse reads only HTTP/1.0 (0) and HTTP/1.1 (1).
+    let head = RequestHead {
+        method: request.method.unwrap_or(""),
+        http11: request.version == Some(1),
+        resource: request.path.unwrap_or("/"),
+        headers: &*request.headers,
+    };
+    Ok(Some((check_request(&head)?, n)))
+}
+
+/// A request head as parsed by httparse or by another HTTP stack (see
+/// [`Request::from_http`]): what [`check_request`] validates.
+pub(super) struct RequestHead<'a> {
+    pub(super) method: &'a str,
+    /// Whether the version is HTTP/1.1.
+    pub(super) http11: bool,
+    pub(super) resource: &'a str,
+    pub(super) headers: &'a [httparse::Header<'a>],
+}
+
+/// The checks of RFC 6455 §4.2.1 (listed on [`parse_request`]), for every
+/// source of request heads: one copy of the rules.
+pub(super) fn check_request(head: &RequestHead<'_>) -> Result<Request, HandshakeError> {
     // §4.2.1 item 1. HTTP methods are case-sensitive (RFC 7230 §3.1.1).
-    if request.method != Some("GET") {
+    if head.method != "GET" {
         return Err(HandshakeError::MethodNotGet);
     }
-    // httparse reads only HTTP/1.0 (0) and HTTP/1.1 (1).
-    if request.version != Some(1) {
+    if !head.http11 {
         return Err(HandshakeError::HttpVersion);
     }
-    let resource = request.path.unwrap_or("/").to_owned();
-    let headers: &[httparse::Header<'_>] = request.headers;
+    let headers = head.headers;
 
     // §4.2.1 item 2. RFC 7230 §5.4: more than one Host is a 400.
     let host = match single_value(headers, "host") {
@@ -167,17 +190,14 @@ pub fn parse_request(
         return Err(malformed("handshake request has a body"));
     }
 
-    Ok(Some((
-        Request {
-            resource,
-            host: host.to_owned(),
-            key,
-            protocols,
-            origin,
-            headers: owned_headers(headers),
-        },
-        n,
-    )))
+    Ok(Request {
+        resource: head.resource.to_owned(),
+        host: host.to_owned(),
+        key,
+        protocols,
+        origin,
+        headers: owned_headers(headers),
+    })
 }
 
 fn malformed(why: &str) -> HandshakeError {
@@ -297,37 +317,47 @@ impl Request {
         headers: &[(&str, &str)],
         out: &mut Vec<u8>,
     ) -> Result<(), HandshakeError> {
-        if let Some(protocol) = protocol {
-            if !self.protocols.iter().any(|offered| offered == protocol) {
-                return Err(HandshakeError::UnofferedSubprotocol(protocol.to_owned()));
-            }
-        }
         for (name, value) in headers {
             check_extra_header(name, value)?;
         }
+        let fields = self.accept_fields(protocol, deflate)?;
         out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
-        put_header(out, "Upgrade", b"websocket");
-        put_header(out, "Connection", b"Upgrade");
-        put_header(
-            out,
-            "Sec-WebSocket-Accept",
-            accept_key(self.key.as_bytes()).as_bytes(),
-        );
-        if let Some(protocol) = protocol {
-            put_header(out, "Sec-WebSocket-Protocol", protocol.as_bytes());
-        }
-        if let Some(deflate) = deflate {
-            put_header(
-                out,
-                "Sec-WebSocket-Extensions",
-                deflate.to_response().as_bytes(),
-            );
+        for (name, value) in &fields {
+            put_header(out, name, value.as_bytes());
         }
         for (name, value) in headers {
             put_header(out, name, value.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
         Ok(())
+    }
+
+    /// The header fields of the 101 answer (§4.2.2 item 5), in order, after
+    /// checking that `protocol` was offered (§4.2.2 item 4): shared by the
+    /// bytes of [`Request::accept`] and the `http::Response` of
+    /// [`Request::accept_http`].
+    pub(super) fn accept_fields(
+        &self,
+        protocol: Option<&str>,
+        deflate: Option<&DeflateParams>,
+    ) -> Result<Vec<(&'static str, String)>, HandshakeError> {
+        if let Some(protocol) = protocol {
+            if !self.protocols.iter().any(|offered| offered == protocol) {
+                return Err(HandshakeError::UnofferedSubprotocol(protocol.to_owned()));
+            }
+        }
+        let mut fields = vec![
+            ("Upgrade", "websocket".to_owned()),
+            ("Connection", "Upgrade".to_owned()),
+            ("Sec-WebSocket-Accept", accept_key(self.key.as_bytes())),
+        ];
+        if let Some(protocol) = protocol {
+            fields.push(("Sec-WebSocket-Protocol", protocol.to_owned()));
+        }
+        if let Some(deflate) = deflate {
+            fields.push(("Sec-WebSocket-Extensions", deflate.to_response()));
+        }
+        Ok(fields)
     }
 }
 
@@ -363,23 +393,39 @@ impl Request {
 /// assert!(out.starts_with(b"HTTP/1.1 403 Forbidden\r\n"));
 /// ```
 pub fn reject_response(error: &HandshakeError, out: &mut Vec<u8>) {
-    let status = match error.status() {
-        status @ 300..=599 => status,
-        _ => 500,
-    };
+    let status = reject_status(error);
     let body = error.to_string();
     out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).as_bytes());
-    if status == 426 {
-        put_header(out, "Sec-WebSocket-Version", VERSION.as_bytes());
-        put_header(out, "Upgrade", b"websocket");
-        put_header(out, "Connection", b"Upgrade, close");
-    } else {
-        put_header(out, "Connection", b"close");
+    for (name, value) in reject_fields(status) {
+        put_header(out, name, value.as_bytes());
     }
-    put_header(out, "Content-Type", b"text/plain; charset=utf-8");
     put_header(out, "Content-Length", body.len().to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body.as_bytes());
+}
+
+/// The status that refuses a handshake failing with `error`: its own, or
+/// 500 if that cannot refuse an upgrade (see [`reject_response`]).
+pub(super) fn reject_status(error: &HandshakeError) -> u16 {
+    match error.status() {
+        status @ 300..=599 => status,
+        _ => 500,
+    }
+}
+
+/// The header fields of a refusal with `status`, but for `Content-Length`
+/// (shared by [`reject_response`] and [`reject_http`](super::reject_http)).
+pub(super) fn reject_fields(status: u16) -> Vec<(&'static str, &'static str)> {
+    let mut fields = Vec::with_capacity(4);
+    if status == 426 {
+        fields.push(("Sec-WebSocket-Version", VERSION));
+        fields.push(("Upgrade", "websocket"));
+        fields.push(("Connection", "Upgrade, close"));
+    } else {
+        fields.push(("Connection", "close"));
+    }
+    fields.push(("Content-Type", "text/plain; charset=utf-8"));
+    fields
 }
 
 /// The reason phrase of `status` (RFC 7231 §6.1, RFC 6585 §5), or a generic

@@ -5,7 +5,7 @@ use super::WebSocket;
 use crate::config::Config;
 use crate::connection::Role;
 use crate::error::{Error, HandshakeError};
-use crate::handshake::{self, ClientRequest};
+use crate::handshake::{self, ClientRequest, IntoClientRequest};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -160,6 +160,13 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 /// the default [`Config`] and runs the client's opening handshake (RFC 6455
 /// §4.1).
 ///
+/// `request` is a URL (`&str`, `String`, `http::Uri`), an
+/// `http::Request<()>` carrying extra fields (`Authorization`, `Cookie`,
+/// subprotocols in `Sec-WebSocket-Protocol`...), or a [`ClientRequest`]:
+/// anything [`IntoClientRequest`]. One that cannot be a WebSocket request
+/// fails with [`Error::InvalidUrl`] or [`Error::Handshake`] before anything
+/// is sent.
+///
 /// `wss://` (default port 443) needs the `rustls` feature; the server's
 /// certificate is checked against the `webpki-roots` trust anchors
 /// ([`Connector::default`]). Without the feature, a `wss://` URL fails
@@ -171,18 +178,26 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 /// let mut ws = rfc6455::connect("ws://127.0.0.1:9001/chat").await?;
 /// ws.send(rfc6455::Message::text("hello")).await?;
 /// let reply = ws.next().await;
+///
+/// let request = http::Request::get("ws://127.0.0.1:9001/chat")
+///     .header("Sec-WebSocket-Protocol", "chat.v2, chat.v1")
+///     .header("Cookie", "session=1")
+///     .body(())
+///     .expect("a valid request");
+/// let ws = rfc6455::connect(request).await?;
 /// # Ok(()) }
 /// ```
-pub async fn connect(url: &str) -> Result<WebSocket<MaybeTlsStream>, Error> {
-    connect_with_config(url, Config::default()).await
+pub async fn connect(request: impl IntoClientRequest) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    connect_with_config(request, Config::default()).await
 }
 
-/// [`connect`] with the given limits.
+/// [`connect`] with the given limits. If `config.deflate` is set and the
+/// request offers no permessage-deflate of its own, it offers that.
 pub async fn connect_with_config(
-    url: &str,
+    request: impl IntoClientRequest,
     config: Config,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
-    connect_with_connector(url, config, Connector::default()).await
+    connect_with_connector(request, config, Connector::default()).await
 }
 
 /// [`connect`] with the given limits, securing a `wss://` URL with
@@ -190,21 +205,23 @@ pub async fn connect_with_config(
 /// [`tls`](crate::tls) module). `Config::handshake_timeout` bounds the TCP
 /// connect, the TLS handshake and the opening handshake together.
 pub async fn connect_with_connector(
-    url: &str,
+    request: impl IntoClientRequest,
     config: Config,
     connector: Connector,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
-    let target = Target::parse(url)?;
-    connector.check(target.tls, &target.host)?;
+    let mut request = request.into_client_request()?;
+    if request.deflate().is_none() {
+        if let Some(deflate) = &config.deflate {
+            request = request.with_deflate(deflate.clone());
+        }
+    }
+    let target = Target::of(&request)?;
+    connector.check(request.is_tls(), &target.host)?;
     let timeout = config.handshake_timeout;
     let work = async {
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
         tcp.set_nodelay(true)?;
-        let stream = connector.wrap(target.tls, &target.host, tcp).await?;
-        let mut request = ClientRequest::new(&target.host_header, &target.resource);
-        if let Some(deflate) = &config.deflate {
-            request = request.with_deflate(deflate.clone());
-        }
+        let stream = connector.wrap(request.is_tls(), &target.host, tcp).await?;
         client_handshake(stream, &request, config).await
     };
     tokio::time::timeout(timeout, work)
@@ -269,62 +286,38 @@ async fn read_some<S: AsyncRead + Unpin>(
     Ok(())
 }
 
-/// Where a `ws://` or `wss://` URL points.
+/// Where to connect for a request: the host and port of its `Host`.
 #[derive(Debug, PartialEq, Eq)]
 struct Target {
-    /// `wss://`: TLS over TCP.
-    tls: bool,
     /// Host to connect to (no brackets around IPv6).
     host: String,
     port: u16,
-    /// The `Host` header value.
-    host_header: String,
-    /// Path and query, at least `/`.
-    resource: String,
 }
 
 impl Target {
-    fn parse(url: &str) -> Result<Target, Error> {
-        let uri: http::Uri = url
+    fn of(request: &ClientRequest) -> Result<Target, Error> {
+        let invalid = |why: String| Error::InvalidUrl(format!("{}: {why}", request.host()));
+        let authority: http::uri::Authority = request
+            .host()
             .parse()
-            .map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
-        // RFC 6455 §3: the default ports are 80 and 443.
-        let (tls, default_port) = match uri.scheme_str() {
-            Some("ws") => (false, 80),
-            Some("wss") => (true, 443),
-            _ => {
-                return Err(Error::InvalidUrl(format!(
-                    "{url}: scheme must be ws:// or wss://"
-                )))
-            }
-        };
-        let authority = uri
-            .authority()
-            .ok_or_else(|| Error::InvalidUrl(format!("{url}: no host")))?;
+            .map_err(|e| invalid(format!("{e}")))?;
         if authority.as_str().contains('@') {
-            return Err(Error::InvalidUrl(format!(
-                "{url}: user info is not supported"
-            )));
+            return Err(invalid("user info is not supported".to_owned()));
         }
-        let host = authority.host();
-        let port = authority.port_u16().unwrap_or(default_port);
-        let host_header = match authority.port_u16() {
-            Some(port) if port != default_port => format!("{host}:{port}"),
-            _ => host.to_owned(),
-        };
-        let resource = match uri.path_and_query().map(|p| p.as_str()) {
-            None | Some("") => "/".to_owned(),
-            Some(p) => p.to_owned(),
-        };
+        if authority.port().is_none() && authority.as_str().len() > authority.host().len() + 1 {
+            return Err(invalid(
+                "the port is not a number from 0 to 65535".to_owned(),
+            ));
+        }
+        // RFC 6455 §3: the default ports are 80 and 443.
+        let default_port = if request.is_tls() { 443 } else { 80 };
         Ok(Target {
-            tls,
-            host: host
+            host: authority
+                .host()
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .to_owned(),
-            port,
-            host_header,
-            resource,
+            port: authority.port_u16().unwrap_or(default_port),
         })
     }
 }
@@ -333,45 +326,52 @@ impl Target {
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_ws_urls() {
-        let t = Target::parse("ws://example.com/chat?x=1").unwrap();
-        assert_eq!(
-            t,
-            Target {
-                tls: false,
-                host: "example.com".into(),
-                port: 80,
-                host_header: "example.com".into(),
-                resource: "/chat?x=1".into()
-            }
-        );
-        let t = Target::parse("ws://[::1]:9001").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("::1", 9001));
-        assert_eq!(t.host_header, "[::1]:9001");
-        assert_eq!(t.resource, "/");
-        assert!(matches!(
-            Target::parse("http://x/"),
-            Err(Error::InvalidUrl(_))
-        ));
-        assert!(matches!(
-            Target::parse("not a url"),
-            Err(Error::InvalidUrl(_))
-        ));
+    fn target(url: &str) -> Result<Target, Error> {
+        Target::of(&url.into_client_request()?)
     }
 
     #[test]
-    fn parses_wss_urls() {
-        let t = Target::parse("wss://example.com/chat").unwrap();
-        assert!(t.tls);
-        assert_eq!((t.port, t.host_header.as_str()), (443, "example.com"));
-        // The default port of the scheme stays out of the Host header.
-        let t = Target::parse("wss://example.com:443").unwrap();
-        assert_eq!((t.port, t.host_header.as_str()), (443, "example.com"));
-        let t = Target::parse("wss://example.com:80").unwrap();
-        assert_eq!(t.host_header, "example.com:80");
-        let t = Target::parse("ws://example.com:443").unwrap();
-        assert_eq!((t.tls, t.host_header.as_str()), (false, "example.com:443"));
+    fn targets_of_urls() {
+        let t = target("ws://example.com/chat?x=1").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("example.com", 80));
+        let t = target("ws://[::1]:9001").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 9001));
+        let t = target("wss://example.com/chat").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("example.com", 443));
+        let t = target("wss://example.com:80").unwrap();
+        assert_eq!(t.port, 80);
+        assert!(matches!(target("http://x/"), Err(Error::InvalidUrl(_))));
+        assert!(matches!(target("not a url"), Err(Error::InvalidUrl(_))));
+    }
+
+    #[test]
+    fn targets_of_client_requests() {
+        let t = Target::of(&ClientRequest::new("example.com:8080", "/")).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("example.com", 8080));
+        let t = Target::of(&ClientRequest::new("example.com", "/")).unwrap();
+        assert_eq!(t.port, 80);
+        let bad = ClientRequest::new("user@example.com", "/");
+        assert!(matches!(Target::of(&bad), Err(Error::InvalidUrl(_))));
+        let bad = ClientRequest::new("example.com:99999", "/");
+        assert!(matches!(Target::of(&bad), Err(Error::InvalidUrl(_))));
+    }
+
+    #[tokio::test]
+    async fn requests_that_cannot_be_websocket_fail_before_connecting() {
+        let post = http::Request::post("ws://127.0.0.1:9/").body(()).unwrap();
+        let err = connect(post).await.expect_err("not GET");
+        assert!(
+            matches!(err, Error::Handshake(HandshakeError::MethodNotGet)),
+            "{err:?}"
+        );
+        let err = connect("http://127.0.0.1:9/").await.expect_err("scheme");
+        assert!(matches!(err, Error::InvalidUrl(_)), "{err:?}");
+        let body = http::Request::get("ws://127.0.0.1:9/")
+            .header("Content-Length", "3")
+            .body(())
+            .unwrap();
+        let err = connect(body).await.expect_err("a body");
+        assert!(matches!(err, Error::Handshake(_)), "{err:?}");
     }
 
     #[cfg(not(feature = "rustls"))]

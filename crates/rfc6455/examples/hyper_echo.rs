@@ -1,0 +1,107 @@
+//! An echo server on hyper 1.x: hyper reads the HTTP request, rfc6455
+//! checks it as a WebSocket handshake (RFC 6455 §4.2.1) and writes the 101
+//! answer, and once hyper hands over the connection, rfc6455 speaks
+//! WebSocket on it. A request that is not a WebSocket handshake gets the
+//! refusal: 400, or 426 for a version other than 13 (§4.4).
+//!
+//! ```text
+//! cargo run -p rfc6455 --example hyper_echo -- --addr 127.0.0.1:9001
+//! ```
+
+use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rfc6455::deflate::DeflateConfig;
+use rfc6455::{handshake, Config, Role, WebSocket};
+use std::convert::Infallible;
+use tokio::net::TcpListener;
+
+/// The library's defaults with permessage-deflate on (as the Autobahn
+/// testee `fuzzserver`).
+fn config() -> Config {
+    Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    }
+}
+
+/// Answers one HTTP request: 101 and a WebSocket echo, or the refusal.
+async fn handle(mut request: Request<Incoming>) -> Result<Response<String>, Infallible> {
+    let config = config();
+    let accepted = handshake::Request::from_http(&request)
+        .and_then(|checked| checked.accept_http(None, &config));
+    let (response, deflate) = match accepted {
+        Ok(accepted) => accepted,
+        Err(e) => return Ok(handshake::reject_http(&e).map(|()| e.to_string())),
+    };
+    let upgrade = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        let io = match upgrade.await {
+            Ok(upgraded) => TokioIo::new(upgraded),
+            Err(e) => return eprintln!("hyper_echo: upgrade failed: {e}"),
+        };
+        let mut ws = WebSocket::from_raw_with_deflate(io, Role::Server, config, deflate);
+        while let Some(Ok(msg)) = ws.next().await {
+            if msg.is_data() && ws.send(msg).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(response.map(|()| String::new()))
+}
+
+/// Serves every connection `listener` accepts.
+async fn serve(listener: TcpListener) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        tokio::spawn(async move {
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new()) // bounds the time to read a head
+                .serve_connection(TokioIo::new(tcp), service_fn(handle))
+                .with_upgrades();
+            if let Err(e) = connection.await {
+                eprintln!("hyper_echo: {e}");
+            }
+        });
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let addr = match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
+        [] => "127.0.0.1:9001".to_owned(),
+        [flag, addr] if flag == "--addr" => addr.clone(),
+        _ => {
+            eprintln!("usage: hyper_echo [--addr HOST:PORT]   (default 127.0.0.1:9001)");
+            std::process::exit(2);
+        }
+    };
+    let listener = TcpListener::bind(&addr).await?;
+    eprintln!("hyper_echo: listening on ws://{addr}");
+    serve(listener).await;
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "support/echo_checks.rs"]
+mod echo_checks;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn echoes_over_websocket_and_refuses_plain_http() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener));
+        echo_checks::round_trip(addr).await;
+        echo_checks::plain_get_is_refused(addr).await;
+    }
+}

@@ -1,0 +1,53 @@
+//! What the tests of the `hyper_echo` and `axum_echo` examples check of a
+//! running echo server, with rfc6455's own client.
+
+use futures_util::{SinkExt, StreamExt};
+use rfc6455::deflate::DeflateConfig;
+use rfc6455::{CloseCode, Config, Message};
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Text and Binary come back, a Ping is answered, and the closing
+/// handshake completes; with permessage-deflate negotiated.
+pub(crate) async fn round_trip(addr: SocketAddr) {
+    let config = Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    };
+    let mut ws = rfc6455::connect_with_config(format!("ws://{addr}/"), config)
+        .await
+        .expect("the opening handshake");
+    for msg in [
+        Message::text("hello"),
+        Message::text("é".repeat(5000)),
+        Message::binary(vec![0u8, 1, 2, 255]),
+    ] {
+        ws.send(msg.clone()).await.expect("send");
+        assert_eq!(ws.next().await.expect("a reply").expect("no error"), msg);
+    }
+    ws.send(Message::Ping("are you there".into()))
+        .await
+        .expect("send a Ping");
+    let pong = ws.next().await.expect("a reply").expect("no error");
+    assert_eq!(pong, Message::Pong("are you there".into()));
+    ws.close(CloseCode::NORMAL, "bye")
+        .await
+        .expect("the closing handshake");
+}
+
+/// A plain GET gets 400 with the reason, and no upgrade.
+pub(crate) async fn plain_get_is_refused(addr: SocketAddr) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("send the request");
+    let mut answer = Vec::new();
+    // The refusal says `Connection: close`: the server ends the connection.
+    tcp.read_to_end(&mut answer).await.expect("read the answer");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{answer}"
+    );
+    assert!(answer.ends_with("missing `Upgrade: websocket`"), "{answer}");
+}
