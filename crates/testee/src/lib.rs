@@ -2,6 +2,8 @@
 //! command-line parsing, and the TLS setup of `--tls` and `--ca`.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod autobahn;
+
 use rfc6455::deflate::DeflateConfig;
 use rfc6455::tls::rustls::pki_types::pem::PemObject;
 use rfc6455::tls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
