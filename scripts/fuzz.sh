@@ -8,7 +8,9 @@
 # checked-in seeds in fuzz/corpus/<target>/ copied into the git-ignored
 # fuzz/corpus-run/<target>/, which keeps growing from one campaign to the next.
 # Prints one progress line per target every few seconds (executions, exec/s,
-# coverage, corpus size) and a final table. Each crash is minimized
+# coverage, corpus size) and a final table, also written to
+# reports/fuzz/summary.tsv (with reports/fuzz/campaign.txt, its one-line
+# description) for the report page. Each crash is minimized
 # (cargo fuzz tmin) into fuzz/artifacts/<target>/, which
 # crates/rfc6455/tests/fuzz_regressions.rs replays in `cargo test`; the script
 # then exits 1.
@@ -244,9 +246,14 @@ for t in "${targets[@]}"; do
   fi
 done
 
+campaign="fuzz campaign: ${time_per_target}s per target, $jobs worker(s), sanitizer $sanitizer, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "fuzz campaign: ${time_per_target}s per target, $jobs worker(s), sanitizer $sanitizer, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "$campaign"
 column -t -s $'\t' "$summary" 2>/dev/null || cat "$summary"
+# The report page (scripts/report.sh) shows the last campaign from reports/.
+mkdir -p "$ROOT/reports/fuzz"
+cp "$summary" "$ROOT/reports/fuzz/summary.tsv"
+echo "$campaign" >"$ROOT/reports/fuzz/campaign.txt"
 if [ "$failed" != 0 ]; then
   echo
   echo "FAILED: crashes kept in fuzz/artifacts/ (replay: cargo test -p rfc6455 --test fuzz_regressions)"

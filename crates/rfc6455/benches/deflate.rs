@@ -2,7 +2,8 @@
 //! inflate (receive) paths against flate2's raw stream doing the same
 //! DEFLATE work, in the same run. The ratio printed at the end is the
 //! framing overhead (1.00 = none), which holds on a noisy machine where
-//! the times themselves do not.
+//! the times themselves do not. The same ratios go to
+//! `reports/bench/deflate.json` (see `support`).
 //!
 //! `cargo bench -p rfc6455 --bench deflate`
 
@@ -11,7 +12,9 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use rfc6455::deflate::{DeflateConfig, DeflateParams};
 use rfc6455::{Config, Connection, Message, Role};
 use std::hint::black_box;
-use std::path::PathBuf;
+use support::{Ratio, Ratios, Statistic};
+
+mod support;
 
 const SIZE: usize = 64 << 10;
 const GROUP: &str = "deflate";
@@ -127,29 +130,9 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Where criterion wrote its estimates.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("criterion")
-}
-
-/// The mean time of one benchmark of this run, in nanoseconds.
-fn mean_ns(function: &str, kind: &str) -> Option<f64> {
-    let path = criterion_dir()
-        .join(GROUP)
-        .join(function.replace('/', "_"))
-        .join(kind)
-        .join("new/estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
-fn print_ratios() {
+/// The connection against flate2 for each path and payload, from
+/// criterion's means.
+fn print_ratios(ratios: &mut Ratios) {
     println!("\npermessage-deflate: connection time / flate2 raw time (1.00 = no overhead)");
     println!(
         "{:<10} {:<8} {:>10} {:>12} {:>7}",
@@ -157,24 +140,25 @@ fn print_ratios() {
     );
     for path in ["compress", "inflate"] {
         for kind in ["text", "binary"] {
-            let raw = mean_ns(&format!("{path}/flate2"), kind);
-            let ours = mean_ns(&format!("{path}/connection"), kind);
-            match (raw, ours) {
-                (Some(raw), Some(ours)) => println!(
+            let reference = format!("{path}/flate2");
+            match ratios.add(&format!("{path}/connection"), &reference, kind) {
+                Some(row) => println!(
                     "{path:<10} {kind:<8} {:>8.1}µs {:>10.1}µs {:>7.2}",
-                    raw / 1e3,
-                    ours / 1e3,
-                    ours / raw
+                    row.reference_ns / 1e3,
+                    row.time_ns / 1e3,
+                    row.ratio
                 ),
-                _ => println!("{path:<10} {kind:<8} (not measured in this run)"),
+                None => println!("{path:<10} {kind:<8} (not measured in this run)"),
             }
         }
     }
 }
 
 fn main() {
+    let mut ratios = Ratios::new("deflate", GROUP, Statistic::Mean, Ratio::Overhead);
     let mut criterion = Criterion::default().configure_from_args();
     benches(&mut criterion);
     criterion.final_summary();
-    print_ratios();
+    print_ratios(&mut ratios);
+    ratios.write_json();
 }

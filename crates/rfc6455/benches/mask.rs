@@ -3,15 +3,18 @@
 //! measured in the same run. The table printed at the end is memcpy's
 //! time over ours, each from its fastest sample (above 1.00 = faster than
 //! copying the payload): a ratio that holds on a noisy machine where the
-//! times themselves do not.
+//! times themselves do not. The same ratios go to `reports/bench/mask.json`
+//! (see `support`).
 //!
 //! `cargo bench -p rfc6455 --bench mask`
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use rfc6455::mask::{apply_mask, implementations};
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+use support::{Ratio, Ratios, Statistic};
+
+mod support;
 
 const GROUP: &str = "mask";
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -75,48 +78,22 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
-/// Where criterion wrote its estimates.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("criterion")
-}
-
-/// The time of one iteration in the fastest sample of one benchmark, in
-/// nanoseconds, if this run (started at `since`) measured it: a filtered
-/// run leaves older results behind.
+/// Masking against memcpy, one row per implementation and size, from
+/// the fastest samples.
 ///
 /// The fastest sample rather than criterion's mean: on a shared machine,
 /// time slices lost to other processes land in the mean (it moved by
 /// half between runs here) but rarely in every iteration of a sample, so
 /// the fastest sample is the uncontended cost, for memcpy and masking
 /// alike.
-fn fastest_ns(function: &str, size: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()
-        .join(GROUP)
-        .join(function)
-        .join(size)
-        .join("new/sample.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    let iters = json["iters"].as_array()?;
-    let times = json["times"].as_array()?;
-    iters
-        .iter()
-        .zip(times)
-        .filter_map(|(n, t)| Some(t.as_f64()? / n.as_f64()?))
-        .min_by(f64::total_cmp)
-}
-
-fn print_ratios(since: SystemTime) {
+fn print_ratios(ratios: &mut Ratios) {
     let mut names: Vec<&str> = implementations().iter().map(|i| i.name).collect();
     names.push(DISPATCHED);
+    for (label, _) in SIZES {
+        for name in &names {
+            ratios.add(name, "memcpy", label);
+        }
+    }
     println!(
         "\nmasking in place: memcpy time / masking time, fastest samples \
          (above 1.00 = faster than memcpy)"
@@ -127,15 +104,19 @@ fn print_ratios(since: SystemTime) {
     }
     println!();
     for (label, size) in SIZES {
-        let Some(memcpy) = fastest_ns("memcpy", label, since) else {
+        let Some(memcpy) = names
+            .iter()
+            .find_map(|name| ratios.get(name, label))
+            .map(|row| row.reference_ns)
+        else {
             println!("{label:<6} (not measured in this run)");
             continue;
         };
         // Bytes per nanosecond is GB/s.
         print!("{label:<6} {:>7.1} GB/s", size as f64 / memcpy);
         for name in &names {
-            match fastest_ns(name, label, since) {
-                Some(ours) => print!(" {:>10.2}", memcpy / ours),
+            match ratios.get(name, label) {
+                Some(row) => print!(" {:>10.2}", row.ratio),
                 None => print!(" {:>10}", "-"),
             }
         }
@@ -144,7 +125,7 @@ fn print_ratios(since: SystemTime) {
 }
 
 fn main() {
-    let since = SystemTime::now();
+    let mut ratios = Ratios::new("mask", GROUP, Statistic::Fastest, Ratio::Speedup);
     // Short by default: 5 sizes x 6 functions in under two minutes. 50
     // samples are plenty for the fastest one, and let scalar finish
     // 1 MiB in 2 s.
@@ -155,5 +136,6 @@ fn main() {
         .configure_from_args();
     benches(&mut criterion);
     criterion.final_summary();
-    print_ratios(since);
+    print_ratios(&mut ratios);
+    ratios.write_json();
 }

@@ -2,6 +2,9 @@
 //! command-line parsing, and the TLS setup of `--tls` and `--ca`.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod autobahn;
+pub mod report;
+
 use rfc6455::deflate::DeflateConfig;
 use rfc6455::tls::rustls::pki_types::pem::PemObject;
 use rfc6455::tls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
