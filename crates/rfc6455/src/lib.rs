@@ -84,6 +84,7 @@ pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, Role};
 pub use error::{Error, HandshakeError, ProtocolError, TlsError};
+pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
 
 #[cfg(feature = "tokio")]

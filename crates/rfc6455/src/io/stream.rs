@@ -135,7 +135,11 @@ where
         self.protocol.as_deref()
     }
 
-    pub(crate) fn set_protocol(&mut self, protocol: Option<String>) {
+    /// Records the subprotocol the handshake selected, for a WebSocket
+    /// made with [`from_raw`](Self::from_raw) after a handshake done
+    /// elsewhere (hyper, axum: see `handshake::Request::accept_http`), so
+    /// that [`protocol`](Self::protocol) reports it.
+    pub fn set_protocol(&mut self, protocol: Option<String>) {
         self.protocol = protocol;
     }
 
