@@ -137,6 +137,28 @@ impl Ratios {
         }
     }
 
+    /// Prints every row: benchmark, reference, both times and the ratio.
+    pub(crate) fn print(&self, title: &str) {
+        println!("\n{title}");
+        println!(
+            "{:<28} {:<28} {:>12} {:>12} {:>7}",
+            "benchmark", "reference", "time", "reference", "ratio"
+        );
+        for row in &self.rows {
+            println!(
+                "{:<28} {:<28} {:>12} {:>12} {:>7.2}",
+                row.name,
+                row.reference,
+                human_ns(row.time_ns),
+                human_ns(row.reference_ns),
+                row.ratio
+            );
+        }
+        if self.rows.is_empty() {
+            println!("(nothing measured in this run)");
+        }
+    }
+
     /// Writes the rows to `reports/bench/<bench>.json` (`$BENCH_REPORT_DIR`
     /// instead, if set) and says where; a run that measured nothing writes
     /// nothing, so the last full run's file stays.
@@ -182,6 +204,15 @@ impl Ratios {
             }
             Err(e) => println!("\ncannot write {}: {e}", path.display()),
         }
+    }
+}
+
+/// A time in the unit that suits it.
+fn human_ns(ns: f64) -> String {
+    match ns {
+        ns if ns < 1e3 => format!("{ns:.1} ns"),
+        ns if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
+        ns => format!("{:.2} ms", ns / 1e6),
     }
 }
 
