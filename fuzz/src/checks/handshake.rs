@@ -130,6 +130,37 @@ pub fn check_request(data: &[u8]) {
     }
 }
 
+/// The same request as the `http` crate's type, built from httparse's
+/// parse: `Request::from_http` accepts it with the same key, host,
+/// resource, origin and subprotocols, and `accept_http` answers 101 with
+/// the right `Sec-WebSocket-Accept` (§4.2.2). A head the `http` crate
+/// cannot represent (a URI or field it refuses) is skipped.
+fn check_http_types(parsed: &httparse::Request<'_, '_>, config: &Config, request: &Request) {
+    let mut builder = http::Request::builder()
+        .method("GET")
+        .version(http::Version::HTTP_11)
+        .uri(parsed.path.unwrap_or("/"));
+    for h in parsed.headers.iter() {
+        builder = builder.header(h.name, h.value);
+    }
+    let Ok(as_http) = builder.body(()) else {
+        return;
+    };
+    let checked = Request::from_http(&as_http)
+        .unwrap_or_else(|e| panic!("from_http refused what parse_request accepted: {e:?}"));
+    assert_eq!(checked.key, request.key);
+    assert_eq!(checked.host, request.host);
+    assert_eq!(checked.resource, request.resource);
+    assert_eq!(checked.origin, request.origin);
+    assert_eq!(checked.protocols, request.protocols);
+    let (response, _) = checked.accept_http(None, config).expect("101");
+    assert_eq!(response.status(), http::StatusCode::SWITCHING_PROTOCOLS);
+    assert_eq!(
+        response.headers()["sec-websocket-accept"].as_bytes(),
+        expected_accept(request.key.as_bytes()).as_bytes()
+    );
+}
+
 fn check_accepted_request(data: &[u8], config: &Config, request: &Request, n: usize) {
     assert!(n <= data.len() && n <= config.max_handshake_size);
     let head = &data[..n];
@@ -178,6 +209,8 @@ fn check_accepted_request(data: &[u8], config: &Config, request: &Request, n: us
     assert_eq!(offered, protocols);
     assert_eq!(all(&fields, "transfer-encoding").count(), 0);
     assert!(all(&fields, "content-length").all(|v| trim(v) == b"0"));
+
+    check_http_types(&parsed, config, request);
 
     // The head alone gives the same answer; a prefix of it is incomplete;
     // what follows it (the first frames) changes nothing.

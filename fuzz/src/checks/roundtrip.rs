@@ -284,6 +284,13 @@ fn write_frame(
         let mut scalar = payload.to_vec();
         apply_mask_scalar(&mut scalar, key, 0);
         assert_eq!(scalar, reference, "apply_mask_scalar with {key:02x?}");
+        // Every implementation this CPU runs (scalar, word, SSE2, AVX2,
+        // NEON), not only the one `apply_mask` picks, from the same offset.
+        for imp in rfc6455::mask::implementations() {
+            let mut piece = payload.to_vec();
+            (imp.apply)(&mut piece[at..], key, at);
+            assert_eq!(piece[at..], reference[at..], "{} at offset {at}", imp.name);
+        }
         // Masking is its own inverse (§5.3).
         let mut back = body.clone();
         apply_mask(&mut back, key);
