@@ -549,6 +549,8 @@ fn main() {
             "depth": workload.depth,
             "size": workload.size,
             "ratio_of": workload.headline_name(),
+            // The object below is sorted by name; this is the run's order.
+            "order": per_impl.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>(),
             "implementations": out_impls,
         }));
     }
