@@ -1,6 +1,6 @@
 //! The load generator: N connections, each keeping D messages of S bytes
 //! in flight against an echo server, checking every echo, for a measured
-//! window after a warm-up. Its own client (see [`wire`](crate::wire)):
+//! window after a warm-up. Its own client (see [`wire`]):
 //! one pre-masked frame copied per message, reads parsed in place, one
 //! write per batch of echoes, so that the server, not the client, is the
 //! bottleneck.
