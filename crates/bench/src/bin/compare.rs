@@ -1,0 +1,596 @@
+//! Runs every echo server of `peer-echo` under the same load from
+//! `loadgen`, in interleaved rounds (A B C D, A B C D, ...) so that drift
+//! on a shared machine lands on all alike, and prints one table: the
+//! median of the rounds, and each implementation against fastwebsockets.
+//! Also writes every round to `reports/bench/peers.json`.
+//!
+//! ```text
+//! compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS]
+//!         [--impls a,b,...] [--workloads small,large,latency,idle]
+//!         [--idle-connections N] [--out PATH] [--no-pin]
+//! ```
+//!
+//! The server is pinned to CPU 0 and loadgen to CPU 1 with `taskset`
+//! where there is one (`--no-pin` to not). Build with `--release`: the
+//! binaries are looked for beside this one.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+const USAGE: &str = "usage: compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS] \
+                     [--impls a,b,...] [--workloads small,large,latency,idle] \
+                     [--idle-connections N] [--out PATH] [--no-pin]";
+
+const IMPLS: [&str; 6] = [
+    "ours",
+    "ours-feed",
+    "tungstenite",
+    "fastwebsockets",
+    "tokio-websockets",
+    "floor",
+];
+/// What every ratio is against.
+const REFERENCE: &str = "fastwebsockets";
+const FIRST_PORT: u16 = 19100;
+
+#[derive(Clone, Copy)]
+struct Workload {
+    /// Short name for `--workloads`.
+    key: &'static str,
+    /// What the table says.
+    title: &'static str,
+    connections: usize,
+    depth: usize,
+    size: usize,
+    idle: bool,
+}
+
+impl Workload {
+    /// The figure the ratio compares, from one loadgen report.
+    fn headline(&self, report: &Value) -> Option<f64> {
+        match self.key {
+            "latency" => report["latency_us"]["p50"].as_f64(),
+            "idle" => report["rss_per_connection"].as_f64(),
+            _ => report["server_cpu_us_per_msg"].as_f64(),
+        }
+    }
+
+    fn headline_name(&self) -> &'static str {
+        match self.key {
+            "latency" => "p50 latency",
+            "idle" => "RSS per idle connection",
+            _ => "server CPU per message",
+        }
+    }
+}
+
+const WORKLOADS: [Workload; 4] = [
+    Workload {
+        key: "small",
+        title: "16 B, 64 conn x 16",
+        connections: 64,
+        depth: 16,
+        size: 16,
+        idle: false,
+    },
+    Workload {
+        key: "large",
+        title: "64 KiB, 16 conn x 4",
+        connections: 16,
+        depth: 4,
+        size: 64 << 10,
+        idle: false,
+    },
+    Workload {
+        key: "latency",
+        title: "16 B, 1 conn x 1",
+        connections: 1,
+        depth: 1,
+        size: 16,
+        idle: false,
+    },
+    Workload {
+        key: "idle",
+        title: "idle conns",
+        connections: 10_000,
+        depth: 0,
+        size: 0,
+        idle: true,
+    },
+];
+
+/// An implementation and its loadgen reports, one per round.
+type ImplRounds = (String, Vec<Value>);
+
+struct Settings {
+    rounds: usize,
+    idle_rounds: usize,
+    duration: f64,
+    warmup: f64,
+    idle_settle: f64,
+    idle_connections: usize,
+    impls: Vec<String>,
+    workloads: Vec<Workload>,
+    out: PathBuf,
+    pin: bool,
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("compare: {message}\n{USAGE}");
+    std::process::exit(2);
+}
+
+fn parse_args() -> Settings {
+    let mut s = Settings {
+        rounds: 3,
+        idle_rounds: 2,
+        duration: 2.5,
+        warmup: 0.5,
+        idle_settle: 1.5,
+        idle_connections: 10_000,
+        impls: IMPLS.iter().map(|s| s.to_string()).collect(),
+        workloads: WORKLOADS.to_vec(),
+        out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/bench/peers.json"),
+        pin: true,
+    };
+    let mut args = std::env::args().skip(1);
+    let mut explicit_rounds = None;
+    let mut explicit_duration = None;
+    let mut explicit_idle = None;
+    let mut quick = false;
+    let value = |args: &mut std::iter::Skip<std::env::Args>, flag: &str| {
+        args.next()
+            .unwrap_or_else(|| fail(&format!("{flag} needs a value")))
+    };
+    fn number<T: std::str::FromStr>(flag: &str, v: String) -> T {
+        v.parse()
+            .unwrap_or_else(|_| fail(&format!("{flag}: {v:?} is not a number")))
+    }
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--rounds" => explicit_rounds = Some(number(&arg, value(&mut args, &arg))),
+            "--duration" => explicit_duration = Some(number(&arg, value(&mut args, &arg))),
+            "--warmup" => s.warmup = number(&arg, value(&mut args, &arg)),
+            "--idle-connections" => explicit_idle = Some(number(&arg, value(&mut args, &arg))),
+            "--out" => s.out = value(&mut args, &arg).into(),
+            "--no-pin" => s.pin = false,
+            "--impls" => {
+                s.impls = value(&mut args, &arg)
+                    .split(',')
+                    .map(str::to_string)
+                    .collect();
+                for i in &s.impls {
+                    if !IMPLS.contains(&i.as_str()) {
+                        fail(&format!("unknown implementation {i:?}; known: {IMPLS:?}"));
+                    }
+                }
+            }
+            "--workloads" => {
+                let keys = value(&mut args, &arg);
+                s.workloads = keys
+                    .split(',')
+                    .map(|k| {
+                        *WORKLOADS
+                            .iter()
+                            .find(|w| w.key == k)
+                            .unwrap_or_else(|| fail(&format!("unknown workload {k:?}")))
+                    })
+                    .collect();
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => fail(&format!("unknown argument {other:?}")),
+        }
+    }
+    if quick {
+        s.rounds = 1;
+        s.idle_rounds = 1;
+        s.duration = 1.0;
+        s.warmup = 0.3;
+        s.idle_settle = 0.5;
+        s.idle_connections = 2_000;
+    }
+    s.rounds = explicit_rounds.unwrap_or(s.rounds).max(1);
+    s.idle_rounds = explicit_rounds.unwrap_or(s.idle_rounds).max(1);
+    s.duration = explicit_duration.unwrap_or(s.duration);
+    s.idle_connections = explicit_idle.unwrap_or(s.idle_connections);
+    s
+}
+
+/// `peer-echo` and `loadgen`, beside this binary.
+fn sibling(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("own path: {e}")));
+    let path = exe.with_file_name(name);
+    if !path.exists() {
+        fail(&format!(
+            "{} not found: build all of the crate's binaries (cargo build --release -p bench)",
+            path.display()
+        ));
+    }
+    path
+}
+
+fn command(pin: Option<&str>, program: &Path) -> Command {
+    match pin {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpu]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `peer-echo IMPL` on a fresh port and waits for it to listen.
+fn start_server(
+    exe: &Path,
+    implementation: &str,
+    port: &mut u16,
+    pin: bool,
+) -> Result<Server, String> {
+    for _ in 0..20 {
+        let this_port = *port;
+        *port = if *port >= 29000 {
+            FIRST_PORT
+        } else {
+            *port + 1
+        };
+        let mut child = command(pin.then_some("0"), exe)
+            .arg(implementation)
+            .args(["--addr", &format!("127.0.0.1:{this_port}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("start {}: {e}", exe.display()))?;
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the server's log to its end, so it never blocks on it.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) if line.contains("listening on") => {
+                    return Ok(Server {
+                        child,
+                        port: this_port,
+                    })
+                }
+                Ok(line) if line.contains("cannot listen") => break, // next port
+                Ok(_) => {}
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("{implementation}: server did not start listening"));
+                }
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    Err(format!("{implementation}: no free port near {port}"))
+}
+
+/// Runs loadgen once; its JSON report, or what went wrong.
+fn run_loadgen(exe: &Path, args: &[String], pin: bool, bound: Duration) -> Value {
+    let mut child = match command(pin.then_some("1"), exe)
+        .args(args)
+        .arg("--json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => return json!({ "fatal": format!("start loadgen: {e}") }),
+    };
+    // loadgen bounds itself; this bounds loadgen.
+    let deadline = Instant::now() + bound;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return json!({ "fatal": "loadgen did not end in time; killed" });
+            }
+        }
+    }
+    let output = match child.wait_with_output() {
+        Ok(output) => output,
+        Err(e) => return json!({ "fatal": format!("loadgen: {e}") }),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    match stdout.lines().last().map(serde_json::from_str::<Value>) {
+        Some(Ok(report)) => report,
+        _ => json!({
+            "fatal": format!(
+                "loadgen printed no report: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+        }),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+fn field<'a>(report: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(report, |v, k| &v[*k])
+}
+
+fn median_of(rounds: &[Value], path: &[&str]) -> Option<f64> {
+    median(
+        rounds
+            .iter()
+            .filter_map(|r| field(r, path).as_f64())
+            .collect(),
+    )
+}
+
+fn fmt(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "-".into(), |v| format!("{v:.decimals$}"))
+}
+
+fn read_trimmed(path: &str) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn main() {
+    let settings = parse_args();
+    let peer_echo = sibling("peer-echo");
+    let loadgen = sibling("loadgen");
+    match bench::procfs::raise_nofile_limit() {
+        Ok(limit) if (limit as usize) < settings.idle_connections + 100 => eprintln!(
+            "compare: open-file limit {limit}: the idle workload will fail; raise the hard limit"
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!("compare: cannot raise the open-file limit: {e}"),
+    }
+    let pin = settings.pin
+        && Command::new("taskset")
+            .args(["-c", "0", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if settings.pin && !pin {
+        eprintln!("compare: taskset not usable: processes are not pinned");
+    }
+    let cpu_model = read_trimmed("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load_before = read_trimmed("/proc/loadavg");
+    eprintln!(
+        "compare: {} implementation(s), {} workload(s), {} round(s) of {} s; {cores} CPU(s) ({cpu_model}), load {load_before}",
+        settings.impls.len(),
+        settings.workloads.len(),
+        settings.rounds,
+        settings.duration
+    );
+    let started = Instant::now();
+    let mut port = FIRST_PORT;
+    let mut results: Vec<(Workload, Vec<ImplRounds>)> = Vec::new();
+    for workload in &settings.workloads {
+        let mut workload = *workload;
+        if workload.idle {
+            workload.connections = settings.idle_connections;
+        }
+        let rounds = if workload.idle {
+            settings.idle_rounds
+        } else {
+            settings.rounds
+        };
+        let mut per_impl: Vec<ImplRounds> = settings
+            .impls
+            .iter()
+            .map(|i| (i.clone(), Vec::new()))
+            .collect();
+        for round in 0..rounds {
+            for (implementation, reports) in per_impl.iter_mut() {
+                let report = match start_server(&peer_echo, implementation, &mut port, pin) {
+                    Err(e) => json!({ "fatal": e }),
+                    Ok(server) => {
+                        let mut args = vec![
+                            "--url".to_string(),
+                            format!("ws://127.0.0.1:{}/", server.port),
+                            "--connections".into(),
+                            workload.connections.to_string(),
+                            "--pid".into(),
+                            server.child.id().to_string(),
+                        ];
+                        let seconds = if workload.idle {
+                            args.extend(["--idle".into(), "--duration".into()]);
+                            args.push(settings.idle_settle.to_string());
+                            settings.idle_settle
+                        } else {
+                            args.extend([
+                                "--depth".into(),
+                                workload.depth.to_string(),
+                                "--size".into(),
+                                workload.size.to_string(),
+                                "--duration".into(),
+                                settings.duration.to_string(),
+                                "--warmup".into(),
+                                settings.warmup.to_string(),
+                            ]);
+                            settings.duration + settings.warmup
+                        };
+                        let bound = Duration::from_secs_f64(seconds + 40.0);
+                        run_loadgen(&loadgen, &args, pin, bound)
+                        // The server is killed here.
+                    }
+                };
+                let headline = workload.headline(&report);
+                eprintln!(
+                    "  {:<20} round {}/{rounds} {:<17} {}{}",
+                    workload.title,
+                    round + 1,
+                    implementation,
+                    fmt(headline, 3),
+                    report["fatal"]
+                        .as_str()
+                        .or(report["errors"][0].as_str())
+                        .map(|e| format!("  ({e})"))
+                        .unwrap_or_default()
+                );
+                reports.push(report);
+            }
+        }
+        results.push((workload, per_impl));
+    }
+
+    // The table.
+    println!();
+    println!(
+        "{:<20} {:<17} {:>11} {:>10} {:>10} {:>10} {:>9} {:>8}",
+        "workload", "impl", "CPU us/msg", "msgs/s", "p50 us", "B/conn", "vs fastws", "failed"
+    );
+    let mut out_workloads = Vec::new();
+    for (workload, per_impl) in &results {
+        let reference = per_impl
+            .iter()
+            .find(|(i, _)| i == REFERENCE)
+            .and_then(|(_, r)| median(r.iter().filter_map(|r| workload.headline(r)).collect()));
+        let mut out_impls = serde_json::Map::new();
+        for (implementation, rounds) in per_impl {
+            let cpu = median_of(rounds, &["server_cpu_us_per_msg"]);
+            let rate = median_of(rounds, &["msgs_per_s"]);
+            let p50 = median_of(rounds, &["latency_us", "p50"]);
+            let rss = median_of(rounds, &["rss_per_connection"]);
+            let headline = median(rounds.iter().filter_map(|r| workload.headline(r)).collect());
+            let ratio = headline.zip(reference).map(|(h, r)| h / r);
+            let failed = rounds
+                .iter()
+                .filter(|r| !r["fatal"].is_null() || r["error_count"].as_u64().unwrap_or(0) > 0)
+                .count();
+            let (cpu_s, rate_s, p50_s, rss_s) = if workload.idle {
+                ("-".into(), "-".into(), "-".into(), fmt(rss, 0))
+            } else {
+                (fmt(cpu, 3), fmt(rate, 0), fmt(p50, 1), "-".into())
+            };
+            println!(
+                "{:<20} {:<17} {:>11} {:>10} {:>10} {:>10} {:>9} {:>8}",
+                if workload.idle {
+                    format!("{} idle conns", workload.connections)
+                } else {
+                    workload.title.to_string()
+                },
+                implementation,
+                cpu_s,
+                rate_s,
+                p50_s,
+                rss_s,
+                fmt(ratio, 2),
+                format!("{failed}/{}", rounds.len())
+            );
+            out_impls.insert(
+                implementation.clone(),
+                json!({
+                    "median": {
+                        "server_cpu_us_per_msg": cpu,
+                        "msgs_per_s": rate,
+                        "p50_us": p50,
+                        "p90_us": median_of(rounds, &["latency_us", "p90"]),
+                        "p99_us": median_of(rounds, &["latency_us", "p99"]),
+                        "rss_per_connection": rss,
+                        "client_cpu_share": median_of(rounds, &["client_cpu_share"]),
+                    },
+                    "ratio_vs_fastwebsockets": ratio,
+                    "failed_rounds": failed,
+                    "rounds": rounds,
+                }),
+            );
+        }
+        out_workloads.push(json!({
+            "key": workload.key,
+            "title": workload.title,
+            "connections": workload.connections,
+            "depth": workload.depth,
+            "size": workload.size,
+            "ratio_of": workload.headline_name(),
+            // The object below is sorted by name; this is the run's order.
+            "order": per_impl.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>(),
+            "implementations": out_impls,
+        }));
+    }
+    println!(
+        "\nvs fastws: the workload's headline figure over fastwebsockets' (server CPU per \
+         message; p50 for 1x1; bytes per connection for idle), medians of the rounds; \
+         below 1.00 is better."
+    );
+    let document = json!({
+        "generated_unix_s": SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        "elapsed_s": started.elapsed().as_secs_f64(),
+        "machine": {
+            "cpus": cores,
+            "cpu_model": cpu_model,
+            "loadavg_before": load_before,
+            "loadavg_after": read_trimmed("/proc/loadavg"),
+            "pinned": pin,
+            "clock_ticks_per_s": bench::procfs::clock_ticks_per_second(),
+        },
+        "settings": {
+            "rounds": settings.rounds,
+            "idle_rounds": settings.idle_rounds,
+            "duration_s": settings.duration,
+            "warmup_s": settings.warmup,
+            "idle_settle_s": settings.idle_settle,
+            "idle_connections": settings.idle_connections,
+        },
+        "workloads": out_workloads,
+    });
+    if let Some(dir) = settings.out.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    match std::fs::write(&settings.out, format!("{document:#}\n")) {
+        Ok(()) => eprintln!(
+            "compare: wrote {} ({:.0} s)",
+            settings.out.display(),
+            started.elapsed().as_secs_f64()
+        ),
+        Err(e) => eprintln!("compare: cannot write {}: {e}", settings.out.display()),
+    }
+}

@@ -1,0 +1,18 @@
+//! Comparison benchmarks of `rfc6455` against its peers: the pieces the
+//! binaries share.
+//!
+//! - [`wire`]: the few bytes of RFC 6455 a load generator and a floor
+//!   echo server need (handshake, frame headers, masking), written out
+//!   plainly: no library logic to measure.
+//! - [`histogram`]: a log-bucketed latency histogram.
+//! - [`procfs`]: CPU time and resident memory of a process from `/proc`,
+//!   and the file-descriptor limit.
+//! - [`loadgen`]: the load generator itself (`loadgen` is its command line).
+//!
+//! This crate is a dependency of nothing; it keeps the peers out of the
+//! library's dev-dependencies.
+
+pub mod histogram;
+pub mod loadgen;
+pub mod procfs;
+pub mod wire;
