@@ -18,8 +18,17 @@ use tokio::time::Sleep;
 
 use super::shutdown::Listener;
 
-/// How many bytes one read asks the transport for.
+/// How many bytes one read asks the transport for when nothing is
+/// buffered (the read lands on the stack).
 const READ_CHUNK: usize = 16 << 10;
+
+/// How much room a read into the connection's buffer makes when part of a
+/// frame is there.
+const BIG_READ: usize = 64 << 10;
+
+/// A read buffer bigger than this is freed when the transport has nothing
+/// to read: kept across a stream of big messages, not while idle.
+const KEEP_WHILE_WAITING: usize = 2 * BIG_READ;
 
 /// A WebSocket over an async stream: a `Stream` of received [`Message`]s
 /// and a `Sink` of messages to send.
@@ -214,28 +223,46 @@ where
 
     /// Reads once from the transport into the connection. `Ok(0)` is EOF.
     ///
-    /// The read lands in a buffer on the stack and only what arrived is
-    /// copied into the connection, so a connection waiting for input holds
-    /// no read buffer at all: 10,000 idle connections cost little memory.
+    /// With nothing buffered, the read lands in a buffer on the stack and
+    /// only what arrived is copied into the connection, so a connection
+    /// waiting for input holds no read buffer: 10,000 idle connections
+    /// cost little memory. With part of a frame buffered (a big message
+    /// arriving), it reads straight into the connection's buffer, up to
+    /// `BIG_READ` at a time, where the payload is unmasked in place and
+    /// handed out without a copy.
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
-        let mut buf = ReadBuf::uninit(&mut storage);
-        match ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf)) {
+        let input = self.conn.input_mut();
+        let result = if input.is_empty() {
+            let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut buf = ReadBuf::uninit(&mut storage);
+            match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => {
+                    input.extend_from_slice(buf.filled());
+                    Poll::Ready(Ok(buf.filled().len()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    if input.capacity() > KEEP_WHILE_WAITING {
+                        // Waiting, after a big message: do not keep its buffer.
+                        *input = bytes::BytesMut::new();
+                    }
+                    Poll::Pending
+                }
+            }
+        } else {
+            if input.capacity() - input.len() < READ_CHUNK {
+                input.reserve(BIG_READ);
+            }
+            let read = tokio::io::AsyncReadExt::read_buf(&mut self.io, input);
+            std::pin::pin!(read).poll(cx)
+        };
+        match ready!(result) {
             // TLS reports a TCP end without `close_notify` this way. The
             // closing handshake already tells a complete WebSocket
             // conversation from a truncated one, so it is an EOF like TCP's.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Poll::Ready(Ok(0)),
-            Err(e) => return Poll::Ready(Err(e)),
-            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Poll::Ready(Ok(0)),
+            other => Poll::Ready(other),
         }
-        let n = buf.filled().len();
-        let input = self.conn.input_mut();
-        if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
-            // A big message passed through: do not keep its buffer.
-            *input = bytes::BytesMut::new();
-        }
-        input.extend_from_slice(buf.filled());
-        Poll::Ready(Ok(n))
     }
 
     fn arm_close_deadline(&mut self) {
