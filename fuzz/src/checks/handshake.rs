@@ -412,7 +412,66 @@ fn check_refused(data: &[u8], config: &Config, error: &HandshakeError) {
 
 /// A client's own request, as `encode` writes it, passes the server's
 /// checks, with its key and subprotocols, and deflate when offered.
+/// The same response as the `http` crate's type: `check_http_response`
+/// gives the same verdict as the byte parser (the same response when both
+/// accept). Skipped for an incomplete or oversized head, and for a head
+/// the `http` crate cannot represent.
+fn check_http_response_agrees(
+    data: &[u8],
+    client: &ClientRequest,
+    parsed: &Result<Option<(ServerResponse, usize)>, HandshakeError>,
+) {
+    if matches!(parsed, Ok(None) | Err(HandshakeError::TooLarge { .. })) {
+        return;
+    }
+    let mut storage = vec![httparse::EMPTY_HEADER; MAX_FIELDS];
+    let mut head = httparse::Response::new(&mut storage);
+    if !matches!(head.parse(data), Ok(httparse::Status::Complete(_))) {
+        return;
+    }
+    let (Some(code), Some(version)) = (head.code, head.version) else {
+        return;
+    };
+    let mut builder = http::Response::builder().status(code).version(match version {
+        1 => http::Version::HTTP_11,
+        _ => http::Version::HTTP_10,
+    });
+    for h in head.headers.iter() {
+        builder = builder.header(h.name, h.value);
+    }
+    let Ok(as_http) = builder.body(()) else {
+        return;
+    };
+    let checked = client.check_http_response(&as_http);
+    match (parsed, &checked) {
+        // Field names come lowercased from the http crate: compare what
+        // was decided, not how the fields were spelled.
+        (Ok(Some((bytes, _))), Ok(typed)) => assert_eq!(
+            (bytes.status, &bytes.protocol, &bytes.deflate),
+            (typed.status, &typed.protocol, &typed.deflate)
+        ),
+        (Ok(Some(_)), Err(e)) => panic!("check_http_response refused what parse_response accepted: {e:?}"),
+        (Err(e), Ok(_)) => panic!("check_http_response accepted what parse_response refused: {e:?}"),
+        _ => {}
+    }
+}
+
 fn check_client_request(client: &ClientRequest, offers_deflate: bool) {
+    // Through the http crate's type and back: the same request.
+    let as_http = client.to_http().expect("our request as http::Request");
+    let back = ClientRequest::try_from(as_http);
+    if offers_deflate {
+        // A deflate offer comes from `Config::deflate`, never from a field
+        // given by hand: the http form of ours is refused.
+        assert!(matches!(back, Err(rfc6455::Error::Handshake(HandshakeError::Malformed(_)))));
+    } else {
+        let back = back.expect("and back");
+        assert_eq!(
+            (back.host(), back.resource(), back.key()),
+            (client.host(), client.resource(), client.key())
+        );
+        assert_eq!(back.protocols(), client.protocols());
+    }
     let mut wire = Vec::new();
     client.encode(&mut wire);
     let (request, _) = parse_request(&wire, &Config::default())
@@ -447,7 +506,9 @@ pub fn check_response(data: &[u8]) {
         (&offering, &small),
         (&deflating, &default),
     ] {
-        match client.parse_response(data, config) {
+        let parsed = client.parse_response(data, config);
+        check_http_response_agrees(data, client, &parsed);
+        match parsed {
             Ok(Some((response, n))) => check_accepted_response(data, config, client, &response, n),
             Ok(None) => assert!(data.len() <= config.max_handshake_size),
             Err(HandshakeError::TooLarge { what: "bytes", max }) => {
