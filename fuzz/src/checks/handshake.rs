@@ -432,10 +432,12 @@ fn check_http_response_agrees(
     let (Some(code), Some(version)) = (head.code, head.version) else {
         return;
     };
-    let mut builder = http::Response::builder().status(code).version(match version {
-        1 => http::Version::HTTP_11,
-        _ => http::Version::HTTP_10,
-    });
+    let mut builder = http::Response::builder()
+        .status(code)
+        .version(match version {
+            1 => http::Version::HTTP_11,
+            _ => http::Version::HTTP_10,
+        });
     for h in head.headers.iter() {
         builder = builder.header(h.name, h.value);
     }
@@ -450,8 +452,12 @@ fn check_http_response_agrees(
             (bytes.status, &bytes.protocol, &bytes.deflate),
             (typed.status, &typed.protocol, &typed.deflate)
         ),
-        (Ok(Some(_)), Err(e)) => panic!("check_http_response refused what parse_response accepted: {e:?}"),
-        (Err(e), Ok(_)) => panic!("check_http_response accepted what parse_response refused: {e:?}"),
+        (Ok(Some(_)), Err(e)) => {
+            panic!("check_http_response refused what parse_response accepted: {e:?}")
+        }
+        (Err(e), Ok(_)) => {
+            panic!("check_http_response accepted what parse_response refused: {e:?}")
+        }
         _ => {}
     }
 }
@@ -463,7 +469,10 @@ fn check_client_request(client: &ClientRequest, offers_deflate: bool) {
     if offers_deflate {
         // A deflate offer comes from `Config::deflate`, never from a field
         // given by hand: the http form of ours is refused.
-        assert!(matches!(back, Err(rfc6455::Error::Handshake(HandshakeError::Malformed(_)))));
+        assert!(matches!(
+            back,
+            Err(rfc6455::Error::Handshake(HandshakeError::Malformed(_)))
+        ));
     } else {
         let back = back.expect("and back");
         assert_eq!(
