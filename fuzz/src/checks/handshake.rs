@@ -408,6 +408,48 @@ fn check_refused(data: &[u8], config: &Config, error: &HandshakeError) {
     if status == 426 {
         assert_eq!(only(&fields, "sec-websocket-version"), b"13", "§4.4");
     }
+    // The same refusal as the http crate's type: the same status, and the
+    // same fields but for the body's length (the caller sets the body).
+    let typed = rfc6455::handshake::reject_http(error);
+    assert_eq!(typed.status().as_u16(), status);
+    for (name, value) in &fields {
+        if !name.eq_ignore_ascii_case("content-length") {
+            assert_eq!(
+                typed.headers()[name.as_str()].as_bytes(),
+                &value[..],
+                "{name}"
+            );
+        }
+    }
+}
+
+/// The input as a URL for `connect`: the `&str`, `String` and `http::Uri`
+/// forms of `IntoClientRequest` agree, and a request made from it goes
+/// through the http crate's type and back with the same host and
+/// resource.
+fn check_url(data: &[u8]) {
+    use rfc6455::IntoClientRequest;
+    let Ok(url) = std::str::from_utf8(data) else {
+        return;
+    };
+    let by_str = url.into_client_request();
+    let by_string = url.to_owned().into_client_request();
+    assert_eq!(by_str.is_ok(), by_string.is_ok(), "{url:?}");
+    if let Ok(uri) = url.parse::<http::Uri>() {
+        assert_eq!(uri.into_client_request().is_ok(), by_str.is_ok(), "{url:?}");
+    }
+    let Ok(request) = by_str else {
+        return;
+    };
+    assert!(!request.host().is_empty(), "{url:?}");
+    assert!(request.resource().starts_with('/'), "{url:?}");
+    if let Ok(as_http) = request.to_http() {
+        let back = ClientRequest::try_from(as_http).expect("our own request, back");
+        assert_eq!(
+            (back.host(), back.resource()),
+            (request.host(), request.resource())
+        );
+    }
 }
 
 /// A client's own request, as `encode` writes it, passes the server's
@@ -498,6 +540,7 @@ fn check_client_request(client: &ClientRequest, offers_deflate: bool) {
 
 /// The checks of the `handshake_response` target.
 pub fn check_response(data: &[u8]) {
+    check_url(data);
     let offering = ClientRequest::new("server.example.com", "/chat")
         .with_key(VECTOR_KEY)
         .expect("the RFC's key")

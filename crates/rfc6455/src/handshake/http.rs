@@ -214,6 +214,11 @@ impl ClientRequest {
             _ => return Err(invalid("scheme must be ws:// or wss://")),
         };
         let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
+        // `ws://:` and `ws://:80/` have an authority with an empty host,
+        // which would send an empty `Host` field (§4.1 item 4 needs one).
+        if authority.host().is_empty() {
+            return Err(invalid("no host"));
+        }
         if authority.as_str().contains('@') {
             return Err(invalid("user info is not supported"));
         }
@@ -863,6 +868,13 @@ mod tests {
             "no url".into_client_request(),
             Err(Error::InvalidUrl(_))
         ));
+        // Found by the handshake_response fuzz target: an empty host.
+        for url in ["ws://:", "ws://:80/", "wss://:443/chat"] {
+            assert!(
+                matches!(url.into_client_request(), Err(Error::InvalidUrl(_))),
+                "{url}"
+            );
+        }
     }
 
     #[test]
