@@ -148,6 +148,8 @@ fn check_http_types(parsed: &httparse::Request<'_, '_>, config: &Config, request
     };
     let checked = Request::from_http(&as_http)
         .unwrap_or_else(|e| panic!("from_http refused what parse_request accepted: {e:?}"));
+    let (parts, ()) = as_http.clone().into_parts();
+    assert_eq!(Request::from_parts(&parts).as_ref(), Ok(&checked));
     assert_eq!(checked.key, request.key);
     assert_eq!(checked.host, request.host);
     // The resource is the URI as the `http` crate holds it, which drops a
@@ -433,9 +435,31 @@ fn check_url(data: &[u8]) {
         return;
     };
     let by_str = url.into_client_request();
-    let by_string = url.to_owned().into_client_request();
-    assert_eq!(by_str.is_ok(), by_string.is_ok(), "{url:?}");
+    let owned = url.to_owned();
+    assert_eq!(
+        (&owned).into_client_request().is_ok(),
+        by_str.is_ok(),
+        "{url:?}"
+    );
+    assert_eq!(
+        owned.into_client_request().is_ok(),
+        by_str.is_ok(),
+        "{url:?}"
+    );
     if let Ok(uri) = url.parse::<http::Uri>() {
+        assert_eq!(
+            (&uri).into_client_request().is_ok(),
+            by_str.is_ok(),
+            "{url:?}"
+        );
+        // As a whole request: a GET of that URI (what `connect` is given
+        // when the caller wants extra fields) is refused whenever the URI
+        // alone is.
+        if let Ok(request) = http::Request::get(uri.clone()).body(()) {
+            if by_str.is_err() {
+                assert!(request.into_client_request().is_err(), "{url:?}");
+            }
+        }
         assert_eq!(uri.into_client_request().is_ok(), by_str.is_ok(), "{url:?}");
     }
     let Ok(request) = by_str else {
@@ -450,6 +474,11 @@ fn check_url(data: &[u8]) {
             (request.host(), request.resource())
         );
     }
+    let same = request
+        .clone()
+        .into_client_request()
+        .expect("a ClientRequest is one");
+    assert_eq!(same, request);
 }
 
 /// A client's own request, as `encode` writes it, passes the server's
