@@ -219,7 +219,7 @@ where
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        lock(&self.shared.ws).connection_mut().send(item)
+        Pin::new(&mut *lock(&self.shared.ws)).start_send(item)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

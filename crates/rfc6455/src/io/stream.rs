@@ -201,12 +201,19 @@ where
         if self.done {
             return Poll::Ready(Ok(()));
         }
+        self.queue_normal_close()?;
+        ready!(self.poll_write_out(cx))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Queues a Close (1000) unless one was sent: how both `Sink` closes
+    /// begin.
+    fn queue_normal_close(&mut self) -> Result<(), Error> {
         if !self.conn.close_sent() {
             self.conn
                 .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
         }
-        ready!(self.poll_write_out(cx))?;
-        Poll::Ready(Ok(()))
+        Ok(())
     }
 
     /// Writes pending output until none is left.
@@ -503,9 +510,8 @@ where
     /// handshake, discarding messages that arrive meanwhile.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if !this.done && !this.conn.close_sent() {
-            this.conn
-                .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
+        if !this.done {
+            this.queue_normal_close()?;
         }
         this.poll_close_handshake(cx)
     }
