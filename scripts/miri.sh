@@ -6,5 +6,11 @@
 #   scripts/miri.sh [EXTRA cargo test ARGS...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# A fresh machine's nightly may come without Miri (seen: rustc, cargo,
+# clippy, rustfmt only); rustup adds it in about half a minute.
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+  echo "miri.sh: adding the miri and rust-src components to the nightly toolchain"
+  rustup component add --toolchain nightly miri rust-src
+fi
 cargo +nightly miri setup
 cargo +nightly miri test -p rfc6455 --lib "$@" -- mask:: utf8::
