@@ -17,13 +17,16 @@
 //!    An `Err` means the peer broke the protocol: a Close frame with the
 //!    right code is already queued, and no more events will come.
 //! 3. Write out `pending_output()` and report what was written with
-//!    `advance_output`. Do this after every `next_event` batch (a Ping's
+//!    `advance_output`, until it is empty (or write every piece at once
+//!    with `pending_output_vectored`). Do this after every `next_event` batch (a Ping's
 //!    Pong and a Close reply are queued there) and after every `send`.
 //! 4. When `should_close_transport()` is true, flush the output and close
 //!    the transport.
 //!
 //! Memory stays bounded whatever the peer does: input is consumed as it is
-//! parsed (only a partial header or control frame waits), messages stop at
+//! parsed (only a partial header or control frame waits, and the payload
+//! of a message sent as one frame, which is handed out from where it
+//! landed once complete: at most `Config::max_frame_size`), messages stop at
 //! `Config::max_message_size` (also while inflating), and once
 //! `Config::max_write_buffer_size` bytes wait to be written, `next_event`
 //! processes nothing more (it returns `Ok(None)`: write first) and `send`
@@ -38,9 +41,11 @@ use crate::error::{Error, ProtocolError};
 use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
 use crate::mask::{apply_mask, apply_mask_offset};
 use crate::message::{Message, Utf8Bytes};
+use crate::output::{OutputQueue, ZERO_COPY_MIN};
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
 use rand::RngCore;
+use std::io::IoSlice;
 
 /// Which end of the connection this is. It decides the masking direction
 /// (§5.1: clients mask, servers do not) and who closes TCP first (§7.1.1).
@@ -58,8 +63,14 @@ struct InFrame {
     header: FrameHeader,
     /// Payload bytes not yet consumed.
     remaining: u64,
-    /// Payload bytes already consumed (the masking key's phase).
+    /// Payload bytes already unmasked (the masking key's phase): consumed
+    /// from the input, or, for a frame [`held`](Self::held), unmasked and
+    /// validated in place at the front of the input.
     consumed: usize,
+    /// The frame is a whole message (final, not compressed, not a
+    /// continuation): its payload stays in the input buffer as it
+    /// arrives, to be handed out without a copy once complete.
+    held: bool,
 }
 
 /// A data message being reassembled from its frames.
@@ -106,8 +117,7 @@ pub struct Connection {
     role: Role,
     config: Config,
     input: BytesMut,
-    output: Vec<u8>,
-    output_pos: usize,
+    output: OutputQueue,
     frame: Option<InFrame>,
     message: Option<InMessage>,
     utf8: Utf8Validator,
@@ -173,8 +183,7 @@ impl Connection {
             role,
             config,
             input: BytesMut::new(),
-            output: Vec::new(),
-            output_pos: 0,
+            output: OutputQueue::default(),
             frame: None,
             message: None,
             utf8: Utf8Validator::new(),
@@ -242,10 +251,14 @@ impl Connection {
                 };
                 self.check_header(&header)?;
                 self.input.advance(header_len);
+                let held = header.fin
+                    && header.rsv & RSV1 == 0
+                    && matches!(header.opcode, OpCode::Text | OpCode::Binary);
                 self.frame = Some(InFrame {
                     header,
                     remaining: header.payload_len,
                     consumed: 0,
+                    held,
                 });
             }
             let Some(frame) = &self.frame else {
@@ -334,35 +347,15 @@ impl Connection {
         let Some(frame) = &mut self.frame else {
             return Ok(None);
         };
+        if frame.held {
+            return self.on_held_data();
+        }
         let header = frame.header;
         let available = self
             .input
             .len()
             .min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
-
-        // Fast path: a whole unfragmented message is in the buffer. Unmask
-        // it in place and hand it out without a copy.
         let compressed = header.rsv & RSV1 != 0;
-        if self.message.is_none()
-            && header.fin
-            && !compressed
-            && available as u64 == frame.remaining
-        {
-            self.frame = None;
-            let mut payload = self.input.split_to(available);
-            if let Some(key) = header.mask {
-                apply_mask(&mut payload, key);
-            }
-            let payload = payload.freeze();
-            return match header.opcode {
-                OpCode::Text if crate::utf8::is_valid(&payload) => {
-                    Ok(Some(Message::Text(Utf8Bytes::from_validated(payload))))
-                }
-                OpCode::Text => Err(ProtocolError::InvalidUtf8.into()),
-                _ => Ok(Some(Message::Binary(payload))),
-            };
-        }
-
         let message = self.message.get_or_insert_with(|| {
             self.utf8.reset();
             InMessage {
@@ -417,6 +410,71 @@ impl Connection {
             }
             _ => Message::Binary(data),
         }))
+    }
+
+    /// A frame that is a whole message: unmask (and, for text, validate)
+    /// what has arrived where it lies, and once all of it is there, hand
+    /// the payload out as a slice of the input buffer, with no copy.
+    fn on_held_data(&mut self) -> Result<Option<Message>, Error> {
+        let Some(frame) = &mut self.frame else {
+            return Ok(None);
+        };
+        let header = frame.header;
+        // Within max_frame_size, a usize (checked with the header).
+        let len = frame.remaining as usize;
+        let have = self.input.len().min(len);
+        if frame.consumed == 0 && have == len {
+            // All of it at once, the common case: one pass of each.
+            self.frame = None;
+            let mut payload = self.input.split_to(len);
+            if let Some(key) = header.mask {
+                apply_mask(&mut payload, key);
+            }
+            let payload = payload.freeze();
+            return match header.opcode {
+                OpCode::Text if crate::utf8::is_valid(&payload) => {
+                    Ok(Some(Message::Text(Utf8Bytes::from_validated(payload))))
+                }
+                OpCode::Text => Err(ProtocolError::InvalidUtf8.into()),
+                _ => Ok(Some(Message::Binary(payload))),
+            };
+        }
+        if frame.consumed == 0 {
+            self.utf8.reset();
+        }
+        let fresh = &mut self.input[frame.consumed..have];
+        if let Some(key) = header.mask {
+            apply_mask_offset(fresh, key, frame.consumed);
+        }
+        if header.opcode == OpCode::Text && self.utf8.feed(fresh).is_err() {
+            // Fail fast: the rest of the frame has not arrived (§8.1).
+            return Err(ProtocolError::InvalidUtf8.into());
+        }
+        frame.consumed = have;
+        if have < len {
+            return Ok(None);
+        }
+        self.frame = None;
+        let payload = self.input.split_to(len).freeze();
+        if header.opcode == OpCode::Binary {
+            return Ok(Some(Message::Binary(payload)));
+        }
+        if self.utf8.finish().is_err() {
+            return Err(ProtocolError::InvalidUtf8.into());
+        }
+        Ok(Some(Message::Text(Utf8Bytes::from_validated(payload))))
+    }
+
+    /// How many more bytes the frame being received needs, as far as its
+    /// header says (0 between frames): a hint for sizing the next read.
+    pub fn frame_bytes_missing(&self) -> usize {
+        // Unconsumed payload, buffered or not: held frames keep theirs in
+        // the input, others consume theirs as it arrives.
+        self.frame.as_ref().map_or(0, |frame| {
+            usize::try_from(frame.remaining)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(self.input.len())
+        })
     }
 
     fn on_control(&mut self, opcode: OpCode, payload: Bytes) -> Result<Message, Error> {
@@ -486,13 +544,13 @@ impl Connection {
         }
         if self.is_output_full() && !matches!(message, Message::Close(_)) {
             return Err(Error::WriteBufferFull {
-                len: self.pending_output().len(),
+                len: self.pending_output_len(),
                 max_len: self.config.max_write_buffer_size,
             });
         }
         match message {
-            Message::Text(text) => self.write_data(OpCode::Text, text.as_bytes()),
-            Message::Binary(data) => self.write_data(OpCode::Binary, &data),
+            Message::Text(text) => self.write_data(OpCode::Text, text.into_bytes()),
+            Message::Binary(data) => self.write_data(OpCode::Binary, data),
             Message::Ping(data) => self.write_control(OpCode::Ping, &data)?,
             Message::Pong(data) => self.write_control(OpCode::Pong, &data)?,
             Message::Close(frame) => self.close(frame)?,
@@ -528,13 +586,15 @@ impl Connection {
     }
 
     /// Writes a Text or Binary message, compressed when permessage-deflate
-    /// is on and the message is not under the threshold.
-    fn write_data(&mut self, opcode: OpCode, payload: &[u8]) {
+    /// is on and the message is not under the threshold. A big payload
+    /// the server sends as it is (no mask, no compression) is queued
+    /// without a copy.
+    fn write_data(&mut self, opcode: OpCode, payload: Bytes) {
         if let Some(deflate) = &mut self.deflate {
             if payload.len() >= deflate.threshold {
                 let mut compressed = std::mem::take(&mut self.scratch);
                 compressed.clear();
-                if deflate.deflater.compress(payload, &mut compressed) {
+                if deflate.deflater.compress(&payload, &mut compressed) {
                     self.write_frame_rsv(opcode, RSV1, &compressed);
                     self.scratch = compressed;
                     return;
@@ -542,7 +602,13 @@ impl Connection {
                 self.scratch = compressed;
             }
         }
-        self.write_frame(opcode, payload);
+        if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
+            let header = FrameHeader::new(true, opcode, None, payload.len() as u64);
+            header.encode(self.output.buf_mut());
+            self.output.push_shared(payload);
+            return;
+        }
+        self.write_frame(opcode, &payload);
     }
 
     fn write_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
@@ -570,20 +636,57 @@ impl Connection {
         };
         let mut header = FrameHeader::new(true, opcode, mask, payload.len() as u64);
         header.rsv = rsv;
-        self.output.reserve(header.encoded_len() + payload.len());
-        header.encode(&mut self.output);
-        let start = self.output.len();
-        self.output.extend_from_slice(payload);
+        let output = self.output.buf_mut();
+        output.reserve(header.encoded_len() + payload.len());
+        header.encode(output);
+        let start = output.len();
+        output.extend_from_slice(payload);
         if let Some(key) = mask {
-            apply_mask(&mut self.output[start..], key);
+            apply_mask(&mut output[start..], key);
         }
     }
 
-    /// Bytes waiting to be written to the transport, oldest first. All
-    /// frames queued since the last write are coalesced here.
+    /// The oldest bytes waiting to be written to the transport, as one
+    /// contiguous piece; empty when nothing waits. Write them, report it
+    /// with [`advance_output`](Self::advance_output), and call again until
+    /// it is empty.
+    ///
+    /// Frames queued since the last write are coalesced into one piece,
+    /// except the payloads of big messages a server sends (16 KiB and
+    /// more, not compressed), which are queued as they were given, without
+    /// a copy, each its own piece: write them all at once with
+    /// [`pending_output_vectored`](Self::pending_output_vectored).
     #[must_use]
     pub fn pending_output(&self) -> &[u8] {
-        &self.output[self.output_pos..]
+        self.output.chunk()
+    }
+
+    /// How many bytes wait to be written, in all pieces.
+    #[must_use]
+    pub fn pending_output_len(&self) -> usize {
+        self.output.len()
+    }
+
+    /// Every piece of the pending output, oldest first, none empty.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, Message, Role};
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.send(Message::binary(vec![7u8; 64 << 10]))?; // queued, not copied
+    /// server.send(Message::text("after it"))?;
+    /// let wire: Vec<u8> = server.pending_output_chunks().flatten().copied().collect();
+    /// assert_eq!(wire.len(), server.pending_output_len());
+    /// assert_eq!(wire.len(), 10 + (64 << 10) + 2 + 8); // two headers, two payloads
+    /// # Ok::<(), rfc6455::Error>(())
+    /// ```
+    pub fn pending_output_chunks(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.output.chunks()
+    }
+
+    /// Fills `dst` with the oldest pieces of the pending output, for a
+    /// vectored write (`writev`); returns how many slots it filled.
+    pub fn pending_output_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        self.output.chunks_vectored(dst)
     }
 
     /// Whether at least `Config::max_write_buffer_size` bytes wait to be
@@ -591,24 +694,19 @@ impl Connection {
     /// data until some of [`pending_output`](Self::pending_output) is
     /// written.
     pub fn is_output_full(&self) -> bool {
-        self.pending_output().len() >= self.config.max_write_buffer_size
+        self.output.len() >= self.config.max_write_buffer_size
     }
 
-    /// Marks `n` bytes of [`pending_output`](Self::pending_output) as written.
+    /// Marks `n` bytes of the pending output as written, oldest first
+    /// (across pieces, as a vectored write reports them).
     ///
     /// Once everything is written, a Pong held back by
     /// `Config::max_queued_pongs` is queued, so `pending_output` may not be
     /// empty right after.
     pub fn advance_output(&mut self, n: usize) {
-        self.output_pos = (self.output_pos + n).min(self.output.len());
-        if self.output_pos == self.output.len() {
-            self.output.clear();
-            self.output_pos = 0;
+        if self.output.advance(n) {
             self.queued_pongs = 0;
             self.write_deferred_pong();
-        } else if self.output_pos > self.output.len() / 2 {
-            self.output.drain(..self.output_pos);
-            self.output_pos = 0;
         }
     }
 

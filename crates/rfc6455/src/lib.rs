@@ -75,6 +75,7 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 mod message;
+mod output;
 pub mod utf8;
 
 #[cfg(feature = "tokio")]

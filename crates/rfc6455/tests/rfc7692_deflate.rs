@@ -348,8 +348,7 @@ mod round_trip {
                 for round in 0..3 {
                     let message = Message::text(text[round * 10..].to_owned());
                     client.send(message.clone()).unwrap();
-                    let wire = client.pending_output().to_vec();
-                    client.advance_output(wire.len());
+                    let wire = take_wire(&mut client);
                     if params.client_max_window_bits >= 9 {
                         assert!(wire.len() < text.len() / 4, "compressed");
                     } else {
@@ -361,8 +360,7 @@ mod round_trip {
                     assert_eq!(events, vec![message.clone()]);
 
                     server.send(message.clone()).unwrap();
-                    let wire = server.pending_output().to_vec();
-                    server.advance_output(wire.len());
+                    let wire = take_wire(&mut server);
                     let (events, error) = feed(&mut client, &wire);
                     assert!(error.is_none(), "{error:?}");
                     assert_eq!(events, vec![message]);
@@ -387,8 +385,7 @@ mod round_trip {
         let mut server = Connection::with_deflate(Role::Server, config, params);
         for _ in 0..4 {
             client.send(Message::text("")).unwrap();
-            let wire = client.pending_output().to_vec();
-            client.advance_output(wire.len());
+            let wire = take_wire(&mut client);
             assert_eq!(wire[0], 0xc1, "compressed");
             let (events, error) = feed(&mut server, &wire);
             assert!(error.is_none(), "{error:?}");

@@ -26,6 +26,13 @@ const READ_CHUNK: usize = 16 << 10;
 /// frame is there.
 const BIG_READ: usize = 64 << 10;
 
+/// At most this many pieces of output go into one vectored write (a
+/// 64 KiB echo is two: its header and its payload).
+const WRITE_PIECES: usize = 64;
+
+/// A read for the rest of a big frame asks for at most this much at once.
+const MAX_READ: usize = 1 << 20;
+
 /// A read buffer bigger than this is freed when the transport has nothing
 /// to read: kept across a stream of big messages, not while idle.
 const KEEP_WHILE_WAITING: usize = 2 * BIG_READ;
@@ -216,10 +223,21 @@ where
         Ok(())
     }
 
-    /// Writes pending output until none is left.
+    /// Writes pending output until none is left: one write for all of it
+    /// when it is one piece, one vectored write for all the pieces when
+    /// big payloads were queued without a copy (and the transport takes
+    /// vectored writes).
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while !self.conn.pending_output().is_empty() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, self.conn.pending_output()))?;
+            let io = Pin::new(&mut self.io);
+            let first = self.conn.pending_output();
+            let n = if first.len() < self.conn.pending_output_len() && io.is_write_vectored() {
+                let mut pieces = [io::IoSlice::new(&[]); WRITE_PIECES];
+                let filled = self.conn.pending_output_vectored(&mut pieces);
+                ready!(io.poll_write_vectored(cx, &pieces[..filled]))?
+            } else {
+                ready!(io.poll_write(cx, first))?
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -230,16 +248,18 @@ where
 
     /// Reads once from the transport into the connection. `Ok(0)` is EOF.
     ///
-    /// With nothing buffered, the read lands in a buffer on the stack and
-    /// only what arrived is copied into the connection, so a connection
-    /// waiting for input holds no read buffer: 10,000 idle connections
-    /// cost little memory. With part of a frame buffered (a big message
-    /// arriving), it reads straight into the connection's buffer, up to
-    /// `BIG_READ` at a time, where the payload is unmasked in place and
-    /// handed out without a copy.
+    /// With nothing buffered and no read buffer, the read lands in a
+    /// buffer on the stack and only what arrived is copied into the
+    /// connection, so a connection waiting for input holds no read buffer:
+    /// 10,000 idle connections cost little memory. With part of a frame
+    /// buffered (a big message arriving), or a buffer still there from the
+    /// last one, it reads straight into the connection's buffer, with room
+    /// for the rest of the frame and more (up to `MAX_READ` at a time),
+    /// where the payload is unmasked in place and handed out without a
+    /// copy.
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let input = self.conn.input_mut();
-        let result = if input.is_empty() {
+        let result = if input.is_empty() && input.capacity() < READ_CHUNK {
             let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
             let mut buf = ReadBuf::uninit(&mut storage);
             match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
@@ -248,21 +268,31 @@ where
                     Poll::Ready(Ok(buf.filled().len()))
                 }
                 Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                Poll::Pending => {
-                    if input.capacity() > KEEP_WHILE_WAITING {
-                        // Waiting, after a big message: do not keep its buffer.
-                        *input = bytes::BytesMut::new();
-                    }
-                    Poll::Pending
-                }
+                Poll::Pending => Poll::Pending,
             }
         } else {
-            if input.capacity() - input.len() < READ_CHUNK {
-                input.reserve(BIG_READ);
+            // Room for the rest of the frame coming in (as its header
+            // told) and then some, so that it takes one read, not one per
+            // 64 KiB, and pipelined messages come in together.
+            let wanted = self
+                .conn
+                .frame_bytes_missing()
+                .saturating_add(BIG_READ)
+                .min(MAX_READ);
+            let input = self.conn.input_mut();
+            if input.capacity() - input.len() < READ_CHUNK.max(wanted / 2) {
+                input.reserve(wanted);
             }
             let read = tokio::io::AsyncReadExt::read_buf(&mut self.io, input);
             std::pin::pin!(read).poll(cx)
         };
+        if result.is_pending() {
+            let input = self.conn.input_mut();
+            if input.is_empty() && input.capacity() > KEEP_WHILE_WAITING {
+                // Waiting, after big messages: do not keep their buffer.
+                *input = bytes::BytesMut::new();
+            }
+        }
         match ready!(result) {
             // TLS reports a TCP end without `close_notify` this way. The
             // closing handshake already tells a complete WebSocket
@@ -489,7 +519,7 @@ where
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
         if this.conn.is_output_full()
-            || this.conn.pending_output().len() >= this.conn.config().write_buffer_size
+            || this.conn.pending_output_len() >= this.conn.config().write_buffer_size
         {
             ready!(this.poll_write_out(cx))?;
         }

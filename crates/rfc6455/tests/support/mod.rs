@@ -89,10 +89,16 @@ impl Written {
     }
 }
 
+/// Drains everything `conn` wrote, every piece, as the bytes on the wire.
+pub fn take_wire(conn: &mut Connection) -> Vec<u8> {
+    let bytes: Vec<u8> = conn.pending_output_chunks().flatten().copied().collect();
+    conn.advance_output(bytes.len());
+    bytes
+}
+
 /// Drains and decodes everything `conn` wrote.
 pub fn take_output(conn: &mut Connection) -> Vec<Written> {
-    let bytes = conn.pending_output().to_vec();
-    conn.advance_output(bytes.len());
+    let bytes = take_wire(conn);
     let mut frames = Vec::new();
     let mut rest = &bytes[..];
     while !rest.is_empty() {
