@@ -12,7 +12,9 @@
 //!
 //! The server is pinned to CPU 0 and loadgen to CPU 1 with `taskset`
 //! where there is one (`--no-pin` to not). Build with `--release`: the
-//! binaries are looked for beside this one.
+//! binaries are looked for beside this one (`cargo build --release -p
+//! bench -p testee`; `fuzzserver` is the testee crate's, needed only when
+//! `--impls` names it).
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -24,7 +26,11 @@ const USAGE: &str = "usage: compare [--quick] [--rounds N] [--duration SECS] [--
                      [--impls a,b,...] [--workloads small,large,latency,idle] \
                      [--idle-connections N] [--out PATH] [--no-pin]";
 
-const IMPLS: [&str; 6] = [
+/// Every implementation `--impls` may name, in the run's order:
+/// `peer-echo`'s, and `fuzzserver`, the Autobahn testee itself (crate
+/// `testee`, built beside this one), with its own runtime and limits.
+const IMPLS: [&str; 7] = [
+    "fuzzserver",
     "ours",
     "ours-feed",
     "tungstenite",
@@ -209,7 +215,7 @@ fn sibling(name: &str) -> PathBuf {
     let path = exe.with_file_name(name);
     if !path.exists() {
         fail(&format!(
-            "{} not found: build all of the crate's binaries (cargo build --release -p bench)",
+            "{} not found: build the binaries (cargo build --release -p bench -p testee)",
             path.display()
         ));
     }
@@ -239,13 +245,24 @@ impl Drop for Server {
     }
 }
 
-/// Starts `peer-echo IMPL` on a fresh port and waits for it to listen.
+/// The program that serves `implementation`, and its arguments before
+/// `--addr`.
+fn server_program(implementation: &str, peer_echo: &Path) -> (PathBuf, Vec<String>) {
+    match implementation {
+        "fuzzserver" => (sibling("fuzzserver"), Vec::new()),
+        other => (peer_echo.to_path_buf(), vec![other.to_string()]),
+    }
+}
+
+/// Starts the server of `implementation` on a fresh port and waits for it
+/// to listen.
 fn start_server(
-    exe: &Path,
+    peer_echo: &Path,
     implementation: &str,
     port: &mut u16,
     pin: bool,
 ) -> Result<Server, String> {
+    let (exe, args) = server_program(implementation, peer_echo);
     for _ in 0..20 {
         let this_port = *port;
         *port = if *port >= 29000 {
@@ -253,8 +270,8 @@ fn start_server(
         } else {
             *port + 1
         };
-        let mut child = command(pin.then_some("0"), exe)
-            .arg(implementation)
+        let mut child = command(pin.then_some("0"), &exe)
+            .args(&args)
             .args(["--addr", &format!("127.0.0.1:{this_port}")])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -377,6 +394,10 @@ fn main() {
     let settings = parse_args();
     let peer_echo = sibling("peer-echo");
     let loadgen = sibling("loadgen");
+    for implementation in &settings.impls {
+        // Every server binary is there before the first round starts.
+        server_program(implementation, &peer_echo);
+    }
     match bench::procfs::raise_nofile_limit() {
         Ok(limit) if (limit as usize) < settings.idle_connections + 100 => eprintln!(
             "compare: open-file limit {limit}: the idle workload will fail; raise the hard limit"

@@ -272,15 +272,18 @@ where
             }
         } else {
             // Room for the rest of the frame coming in (as its header
-            // told) and then some, so that it takes one read, not one per
-            // 64 KiB, and pipelined messages come in together.
+            // told) and a little more for what follows it, so that it
+            // takes one read. No more: a buffer that fits the frame is
+            // reused from message to message (once the last payload is
+            // written, `reserve` moves back to its start) and stays in
+            // the cache; bigger ones cost more than the reads they save.
             let wanted = self
                 .conn
                 .frame_bytes_missing()
-                .saturating_add(BIG_READ)
+                .saturating_add(READ_CHUNK)
                 .min(MAX_READ);
             let input = self.conn.input_mut();
-            if input.capacity() - input.len() < READ_CHUNK.max(wanted / 2) {
+            if input.is_empty() || input.capacity() - input.len() < wanted {
                 input.reserve(wanted);
             }
             let read = tokio::io::AsyncReadExt::read_buf(&mut self.io, input);
