@@ -8,9 +8,10 @@
 //! ```
 //!
 //! IMPL is one of:
-//! - `ours`: rfc6455 as the fuzzserver testee uses it: `next()`, then
-//!   `send()` (which flushes) for each message.
-//! - `ours-feed`: rfc6455 with `feed()` for each message and no flush:
+//! - `ours`: rfc6455 as its README's echo: `next()`, then `send()`
+//!   (which flushes) for each message.
+//! - `ours-feed`: rfc6455 as the fuzzserver testee uses it, with `feed()`
+//!   for each message and no flush:
 //!   `WebSocket` writes pending output before it waits for input, so the
 //!   echoes of one read leave in one write.
 //! - `tungstenite`: tokio-tungstenite, `next()` then `send()`.
@@ -27,7 +28,7 @@
 
 use bench::wire::{self, OP_CLOSE, OP_PING, OP_PONG};
 use bytes::{Buf, BytesMut};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -127,12 +128,15 @@ where
                     log_error(e);
                     continue;
                 }
-                let task = echo(stream);
-                tokio::spawn(async move {
-                    if let Err(e) = task.await {
+                // `map`, not an `async move` block awaiting the echo: the
+                // block would keep the echo's future twice in its state
+                // (the captured value and the one being awaited,
+                // rust-lang/rust#62958), and every idle connection with it.
+                tokio::spawn(echo(stream).map(|result| {
+                    if let Err(e) = result {
                         log_error(e);
                     }
-                });
+                }));
             }
             Err(e) => {
                 // Out of file descriptors, most likely: wait, do not spin.

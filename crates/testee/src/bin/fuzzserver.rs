@@ -8,13 +8,17 @@
 //! and private key in those PEM files.
 
 use futures_util::{SinkExt, StreamExt};
+use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
 const USAGE: &str = "usage: fuzzserver [--addr HOST:PORT] [--tls CERT_PEM KEY_PEM]   \
                      (default 127.0.0.1:9001, ws://)";
 
-#[tokio::main]
+// One thread: the Autobahn Testsuite runs its cases one at a time, and a
+// benchmark pins the server to one CPU, where a multi-thread runtime only
+// adds wake-ups across threads and an allocator arena per worker.
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let mut addr = String::from("127.0.0.1:9001");
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,7 +48,7 @@ async fn main() {
             Ok((stream, peer)) => {
                 let tls = tls.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = serve(stream, tls).await {
+                    if let Err(e) = serve(stream, peer, tls).await {
                         eprintln!("fuzzserver: {peer}: {e}");
                     }
                 });
@@ -57,43 +61,53 @@ async fn main() {
     }
 }
 
+/// The handshakes (TLS when asked, then WebSocket's) in the task of the
+/// accept; the echo then gets a task of its own and this one ends. An idle
+/// connection so holds one task sized for the echo alone, not for the
+/// handshakes' state beside it.
 async fn serve(
     stream: TcpStream,
+    peer: SocketAddr,
     tls: Option<rfc6455::tls::tokio_rustls::TlsAcceptor>,
 ) -> Result<(), rfc6455::Error> {
     stream.set_nodelay(true)?;
     match tls {
-        None => echo(stream).await,
+        None => start_echo(stream, peer).await,
         Some(acceptor) => {
             // Bounded like the opening handshake: a peer that connects
             // and says nothing must not hold the task forever.
             let timeout = testee::config().handshake_timeout;
+            // Boxed, so that the accept's task is not sized for a TLS
+            // handshake while it is doing the plain one.
             let tls = Box::pin(tokio::time::timeout(timeout, acceptor.accept(stream)))
                 .await
                 .map_err(|_| rfc6455::Error::Timeout {
                     what: "TLS handshake",
                 })??;
-            echo(tls).await
+            start_echo(tls, peer).await
         }
     }
 }
 
-async fn echo<S>(stream: S) -> Result<(), rfc6455::Error>
+async fn start_echo<S>(stream: S, peer: SocketAddr) -> Result<(), rfc6455::Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    // The echo's future boxed, made where no await follows in the same
-    // scope (`accept_with_config` boxes the handshake's): the task then
-    // holds two pointers, not the handshake's state beside the WebSocket,
-    // so an idle connection stays small.
-    let running = match rfc6455::accept_with_config(stream, testee::config()).await {
-        Ok(ws) => Box::pin(echo_messages(ws)),
-        Err(e) => return Err(e),
-    };
-    running.await
+    let mut ws = rfc6455::accept_with_config(stream, testee::config()).await?;
+    // The block borrows `ws` where it captured it. An `async fn` taking
+    // the WebSocket by value would keep it twice in its state, the
+    // argument and the variable it is moved into (rust-lang/rust#62958),
+    // and every idle connection with it.
+    tokio::spawn(async move {
+        if let Err(e) = echo_messages(&mut ws).await {
+            eprintln!("fuzzserver: {peer}: {e}");
+        }
+    });
+    Ok(())
 }
 
-async fn echo_messages<S>(mut ws: rfc6455::WebSocket<S>) -> Result<(), rfc6455::Error>
+/// Echoes until the peer closes.
+async fn echo_messages<S>(ws: &mut rfc6455::WebSocket<S>) -> Result<(), rfc6455::Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
