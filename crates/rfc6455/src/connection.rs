@@ -89,6 +89,10 @@ struct Deflate {
     inflater: Inflater,
     deflater: Deflater,
     threshold: usize,
+    /// Reused buffer for compressed payloads on their way out: here, not
+    /// in `Connection`, so that a connection without compression does not
+    /// carry it.
+    scratch: Vec<u8>,
 }
 
 /// RSV1: "per-message compressed" under permessage-deflate (RFC 7692 §6).
@@ -127,8 +131,6 @@ pub struct Connection {
     /// Boxed: most connections negotiate no compression, and the state
     /// of both directions is hundreds of bytes.
     deflate: Option<Box<Deflate>>,
-    /// Reused buffer for compressed payloads on their way out.
-    scratch: Vec<u8>,
     /// Automatic Pongs queued since the output was last drained.
     queued_pongs: usize,
     /// The Pong for the latest Ping, once `max_queued_pongs` are queued.
@@ -177,6 +179,7 @@ impl Connection {
                 inflater: Inflater::new(theirs.0, theirs.1),
                 deflater: Deflater::new(ours.0, ours.1, settings.level),
                 threshold: settings.threshold,
+                scratch: Vec::new(),
             })
         });
         Connection {
@@ -191,7 +194,6 @@ impl Connection {
             close_received: false,
             failed: false,
             deflate,
-            scratch: Vec::new(),
             queued_pongs: 0,
             deferred_pong: None,
         }
@@ -590,16 +592,21 @@ impl Connection {
     /// the server sends as it is (no mask, no compression) is queued
     /// without a copy.
     fn write_data(&mut self, opcode: OpCode, payload: Bytes) {
-        if let Some(deflate) = &mut self.deflate {
+        if let Some(deflate) = self.deflate.as_deref_mut() {
             if payload.len() >= deflate.threshold {
-                let mut compressed = std::mem::take(&mut self.scratch);
+                let mut compressed = std::mem::take(&mut deflate.scratch);
                 compressed.clear();
-                if deflate.deflater.compress(&payload, &mut compressed) {
+                let done = deflate.deflater.compress(&payload, &mut compressed);
+                if done {
                     self.write_frame_rsv(opcode, RSV1, &compressed);
-                    self.scratch = compressed;
+                }
+                // Back for the next message: no allocation per message.
+                if let Some(deflate) = self.deflate.as_deref_mut() {
+                    deflate.scratch = compressed;
+                }
+                if done {
                     return;
                 }
-                self.scratch = compressed;
             }
         }
         if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {

@@ -89,7 +89,8 @@ const KEEP_WHILE_WAITING: usize = 2 * BIG_READ;
 pub struct WebSocket<S> {
     io: S,
     conn: Connection,
-    protocol: Option<String>,
+    /// A boxed `str`, not a `String`: 8 bytes less in every connection.
+    protocol: Option<Box<str>>,
     /// Runs from the moment a Close is sent: bounds the closing handshake.
     close_deadline: Option<Pin<Box<Sleep>>>,
     /// `Config::idle_timeout` and `keepalive_interval`, restarted by input.
@@ -156,7 +157,7 @@ where
     /// elsewhere (hyper, axum: see `handshake::Request::accept_http`), so
     /// that [`protocol`](Self::protocol) reports it.
     pub fn set_protocol(&mut self, protocol: Option<String>) {
-        self.protocol = protocol;
+        self.protocol = protocol.map(String::into_boxed_str);
     }
 
     pub(crate) fn set_going_away(&mut self, listener: Listener) {

@@ -111,8 +111,14 @@ async fn echo_messages<S>(ws: &mut rfc6455::WebSocket<S>) -> Result<(), rfc6455:
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    while let Some(msg) = ws.next().await {
-        let msg = msg?;
+    loop {
+        // A `match`, not `while let Some(msg) = ws.next().await`: the
+        // scrutinee of a `while let` lives through the body, so the
+        // future would keep room for it beside the message being fed.
+        let msg = match ws.next().await {
+            Some(msg) => msg?,
+            None => return Ok(()),
+        };
         if msg.is_data() {
             // `feed`, not `send`: queued without a flush. `next` writes all
             // that is queued in one write before it waits for input, so
@@ -120,5 +126,4 @@ where
             ws.feed(msg).await?;
         }
     }
-    Ok(())
 }
