@@ -469,6 +469,10 @@ impl Connection {
 
     /// How many more bytes the frame being received needs, as far as its
     /// header says (0 between frames): a hint for sizing the next read.
+    ///
+    /// Only a hint: every buffered byte counts as this frame's, so bytes
+    /// of later frames already in the input make it smaller (down to 0),
+    /// never larger.
     pub fn frame_bytes_missing(&self) -> usize {
         // Unconsumed payload, buffered or not: held frames keep theirs in
         // the input, others consume theirs as it arrives.
