@@ -82,6 +82,11 @@ impl TryFrom<Bytes> for Utf8Bytes {
 
 /// A WebSocket message.
 ///
+/// A received message whose frame arrived whole points into the buffer it
+/// was read into (no copy), so keeping it keeps that buffer: up to what one
+/// read brought, 512 KiB at most for the tokio layer's bulk reads. To store
+/// messages for long, copy them (`Bytes::copy_from_slice`).
+///
 /// ```
 /// use rfc6455::Message;
 /// let m = Message::text("hi");

@@ -17,6 +17,9 @@ use std::io::IoSlice;
 /// stay in one buffer.
 pub(crate) const ZERO_COPY_MIN: usize = 16 << 10;
 
+/// An emptied coalesced buffer bigger than this is freed, not kept.
+const KEEP_EMPTY: usize = 64 << 10;
+
 /// A payload queued without a copy, to be written right after
 /// `buf[..at]`.
 #[derive(Debug)]
@@ -126,6 +129,16 @@ impl OutputQueue {
         if self.is_empty() {
             self.buf.clear();
             self.pos = 0;
+            // What a burst needed is not kept by a connection that may now
+            // go idle: the queue of zero-copy payloads (big messages only;
+            // one small allocation per write of them), and a coalesced
+            // buffer far bigger than small messages need.
+            if self.shared.capacity() != 0 {
+                self.shared = VecDeque::new();
+            }
+            if self.buf.capacity() > KEEP_EMPTY {
+                self.buf = Vec::new();
+            }
             return true;
         }
         if self.pos > self.buf.len() / 2 {
@@ -166,6 +179,19 @@ mod tests {
     }
 
     #[test]
+    fn an_emptied_queue_keeps_small_buffers_and_frees_big_ones() {
+        let mut q = OutputQueue::default();
+        q.buf_mut().extend_from_slice(&[1; 100]);
+        let kept = q.buf.capacity();
+        assert!(q.advance(100));
+        assert_eq!(q.buf.capacity(), kept, "small: reused by the next messages");
+        q.buf_mut().extend_from_slice(&vec![2; KEEP_EMPTY + 1]);
+        q.push_shared(Bytes::from(vec![3; 20]));
+        assert!(q.advance(KEEP_EMPTY + 21));
+        assert_eq!((q.buf.capacity(), q.shared.capacity()), (0, 0));
+    }
+
+    #[test]
     fn pieces_keep_the_order_they_were_queued_in() {
         let (q, expected) = sample();
         assert_eq!(q.len(), expected.len());
@@ -198,6 +224,7 @@ mod tests {
                 assert_eq!(all(&q), expected[written.len()..], "step {step}");
             }
             assert_eq!(written, expected, "step {step}");
+            assert_eq!(q.shared.capacity(), 0, "nothing kept once written");
             assert!(q.buf.capacity() > 0, "the buffer is kept for reuse");
         }
     }

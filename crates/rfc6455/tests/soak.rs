@@ -1,5 +1,9 @@
 //! Soak: many idle connections to a [`Server`] in another process, and what
-//! each costs it in memory. Opt-in (it opens 10,000 sockets on each side):
+//! each costs it in memory: connections that never sent anything
+//! (`idle_connections`), and connections that each sent one 64 KiB message
+//! and got its echo before going quiet (`idle_after_a_big_message`: the
+//! read buffer that message needed must not stay with the connection).
+//! Opt-in (each opens 10,000 sockets on each side):
 //!
 //! ```sh
 //! cargo test -p rfc6455 --release --test soak -- --ignored --nocapture
@@ -78,6 +82,19 @@ fn soak_server_process() {
 #[test]
 #[ignore = "opt-in soak: opens 10,000 connections (see the file's docs)"]
 fn idle_connections() {
+    soak(None);
+}
+
+#[test]
+#[ignore = "opt-in soak: opens 10,000 connections, each sends 64 KiB (see the file's docs)"]
+fn idle_after_a_big_message() {
+    soak(Some(64 << 10));
+}
+
+/// Holds `SOAK_CONNECTIONS` connections to the child server, each first
+/// echoing one message of `first_message` bytes if given, and checks what
+/// each costs the server.
+fn soak(first_message: Option<usize>) {
     let connections = env_usize("SOAK_CONNECTIONS", 10_000);
     let max_per_connection = env_usize("SOAK_MAX_BYTES_PER_CONNECTION", 1_600);
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -111,7 +128,13 @@ fn idle_connections() {
         let start = Instant::now();
         let mut held = Vec::with_capacity(connections);
         while held.len() < connections {
-            held.push(rfc6455::connect(&url).await.unwrap());
+            let mut ws = rfc6455::connect(&url).await.unwrap();
+            if let Some(size) = first_message {
+                let message = Message::binary(vec![0x5a; size]);
+                ws.send(message.clone()).await.unwrap();
+                assert_eq!(ws.next().await.unwrap().unwrap(), message);
+            }
+            held.push(ws);
             if held.len() % 1000 == 0 {
                 println!(
                     "soak: {:>6} connections, server RSS {:>7} KiB, {:.1} s",
@@ -125,7 +148,8 @@ fn idle_connections() {
         let after = rss_of(pid);
         let per_connection = after.saturating_sub(before) / connections;
         println!(
-            "soak: {connections} idle connections: server RSS {} KiB -> {} KiB, {per_connection} bytes per connection",
+            "soak: {connections} idle connections{}: server RSS {} KiB -> {} KiB, {per_connection} bytes per connection",
+            first_message.map_or(String::new(), |n| format!(" after a {n}-byte message")),
             before / 1024,
             after / 1024
         );

@@ -7,6 +7,7 @@
 //! [`Connection`](crate::Connection); if one shows up here, it belongs there.
 
 mod handshake;
+mod pool;
 mod server;
 mod shutdown;
 mod split;

@@ -16,15 +16,12 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+use super::pool;
 use super::shutdown::Listener;
 
 /// How many bytes one read asks the transport for when nothing is
 /// buffered (the read lands on the stack).
 const READ_CHUNK: usize = 16 << 10;
-
-/// How much room a read into the connection's buffer makes when part of a
-/// frame is there.
-const BIG_READ: usize = 64 << 10;
 
 /// At most this many pieces of output go into one vectored write (a
 /// 64 KiB echo is two: its header and its payload).
@@ -33,9 +30,10 @@ const WRITE_PIECES: usize = 64;
 /// A read for the rest of a big frame asks for at most this much at once.
 const MAX_READ: usize = 1 << 20;
 
-/// A read buffer bigger than this is freed when the transport has nothing
-/// to read: kept across a stream of big messages, not while idle.
-const KEEP_WHILE_WAITING: usize = 2 * BIG_READ;
+/// A read buffer bigger than this that cannot go back to the pool (a
+/// message still points into it) is let go when the transport has nothing
+/// to read: the last message frees it.
+const KEEP_WHILE_WAITING: usize = 2 * READ_CHUNK;
 
 /// A WebSocket over an async stream: a `Stream` of received [`Message`]s
 /// and a `Sink` of messages to send.
@@ -103,6 +101,9 @@ pub struct WebSocket<S> {
     closing: Option<Box<Closing>>,
     /// The transport returned end-of-file.
     eof: bool,
+    /// The last read filled a stack chunk or more: read the next one
+    /// into a pooled buffer, whatever is buffered.
+    bulk: bool,
     /// Everything is over; the stream yields `None`.
     done: bool,
 }
@@ -143,6 +144,7 @@ where
             close_deadline: None,
             closing: None,
             eof: false,
+            bulk: false,
             done: false,
         }
     }
@@ -249,22 +251,28 @@ where
 
     /// Reads once from the transport into the connection. `Ok(0)` is EOF.
     ///
-    /// With nothing buffered and no read buffer, the read lands in a
-    /// buffer on the stack and only what arrived is copied into the
-    /// connection, so a connection waiting for input holds no read buffer:
-    /// 10,000 idle connections cost little memory. With part of a frame
-    /// buffered (a big message arriving), or a buffer still there from the
-    /// last one, it reads straight into the connection's buffer, with room
-    /// for the rest of the frame and more (up to `MAX_READ` at a time),
-    /// where the payload is unmasked in place and handed out without a
-    /// copy.
+    /// With nothing buffered, no read buffer and no bulk input lately, the
+    /// read lands in a buffer on the stack and only what arrived is copied
+    /// into the connection, so a connection waiting for input holds no
+    /// read buffer: 10,000 idle connections cost little memory. Otherwise
+    /// (part of a frame buffered, or the last read filled a stack chunk)
+    /// it reads straight into the connection's buffer: a per-thread pooled
+    /// one (see `pool`) with room for the rest of the frame and all the
+    /// transport holds, up to `pool::SIZE` at a time, where the payloads
+    /// are unmasked in place and handed out without a copy. Waiting with
+    /// nothing buffered, the connection gives that buffer back to the pool.
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let input = self.conn.input_mut();
-        let result = if input.is_empty() && input.capacity() < READ_CHUNK {
+        let result = if input.is_empty() && input.capacity() < READ_CHUNK && !self.bulk {
             let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
             let mut buf = ReadBuf::uninit(&mut storage);
             match Pin::new(&mut self.io).poll_read(cx, &mut buf) {
                 Poll::Ready(Ok(())) => {
+                    if buf.filled().len() == READ_CHUNK {
+                        // More is coming: into a pooled buffer, where the
+                        // next read goes too.
+                        pool::make_room(input, 2 * READ_CHUNK);
+                    }
                     input.extend_from_slice(buf.filled());
                     Poll::Ready(Ok(buf.filled().len()))
                 }
@@ -272,30 +280,33 @@ where
                 Poll::Pending => Poll::Pending,
             }
         } else {
-            // Room for the rest of the frame coming in (as its header
-            // told) and a little more for what follows it, so that it
-            // takes one read. No more: a buffer that fits the frame is
-            // reused from message to message (once the last payload is
-            // written, `reserve` moves back to its start) and stays in
-            // the cache; bigger ones cost more than the reads they save.
+            // At least the rest of the frame coming in (as its header
+            // told) and a little more, so that it takes one read; the read
+            // itself takes whatever fits.
             let wanted = self
                 .conn
                 .frame_bytes_missing()
                 .saturating_add(READ_CHUNK)
                 .min(MAX_READ);
             let input = self.conn.input_mut();
-            if input.is_empty() || input.capacity() - input.len() < wanted {
-                input.reserve(wanted);
-            }
+            pool::make_room(input, wanted);
             let read = tokio::io::AsyncReadExt::read_buf(&mut self.io, input);
             std::pin::pin!(read).poll(cx)
         };
-        if result.is_pending() {
-            let input = self.conn.input_mut();
-            if input.is_empty() && input.capacity() > KEEP_WHILE_WAITING {
-                // Waiting, after big messages: do not keep their buffer.
-                *input = bytes::BytesMut::new();
+        match &result {
+            Poll::Ready(Ok(n)) => self.bulk = *n >= READ_CHUNK,
+            Poll::Pending => {
+                let input = self.conn.input_mut();
+                if input.is_empty() {
+                    // Waiting, with nothing buffered: keep no big buffer.
+                    if input.try_reclaim(pool::SIZE) {
+                        pool::give(std::mem::take(input));
+                    } else if input.capacity() > KEEP_WHILE_WAITING {
+                        *input = bytes::BytesMut::new();
+                    }
+                }
             }
+            Poll::Ready(Err(_)) => {}
         }
         match ready!(result) {
             // TLS reports a TCP end without `close_notify` this way. The
