@@ -34,8 +34,7 @@ pub struct Config {
     /// Default: 64.
     pub max_handshake_headers: usize,
     /// Outgoing frames are written once at least this many bytes are queued,
-    /// even if more could be coalesced. Default: 256 KiB, the echoes of
-    /// four 64 KiB messages that one read brought.
+    /// even if more could be coalesced. Default: 64 KiB.
     pub write_buffer_size: usize,
     /// Once this many bytes wait to be written, the connection stops
     /// processing input (`next_event` returns `Ok(None)`, so a peer that
@@ -75,7 +74,7 @@ impl Default for Config {
             max_message_size: 64 << 20,
             max_handshake_size: 16 << 10,
             max_handshake_headers: 64,
-            write_buffer_size: 256 << 10,
+            write_buffer_size: 64 << 10,
             max_write_buffer_size: 4 << 20,
             max_queued_pongs: 16,
             handshake_timeout: Duration::from_secs(10),

@@ -83,9 +83,10 @@ impl TryFrom<Bytes> for Utf8Bytes {
 /// A WebSocket message.
 ///
 /// A received message whose frame arrived whole points into the buffer it
-/// was read into (no copy), so keeping it keeps that buffer: up to what one
-/// read brought, 512 KiB at most for the tokio layer's bulk reads. To store
-/// messages for long, copy them (`Bytes::copy_from_slice`).
+/// was read into (no copy), so keeping it keeps that buffer (its frame and
+/// what one read brought with it: 128 KiB for a 64 KiB message in the
+/// tokio layer). To store messages for long, copy them
+/// (`Bytes::copy_from_slice`).
 ///
 /// ```
 /// use rfc6455::Message;

@@ -2,13 +2,13 @@
 //!
 //! A connection that receives more than a small read at a time (big
 //! messages, or many small ones back to back) reads into a buffer of
-//! [`SIZE`] bytes, so that one read takes all the transport holds (four
-//! pipelined 64 KiB messages, say) and the echoes of all of them leave in
-//! one write. Once it has nothing buffered and the transport has nothing
-//! to read, it gives the buffer back here, and the next connection of the
-//! thread that needs one takes the same memory, still in the cache. An
-//! idle connection keeps none (the issue's "borrow a per-thread buffer for
-//! the read, keep only a partial frame").
+//! [`SIZE`] bytes (or more, for a bigger frame). Once it has nothing
+//! buffered and the transport has nothing to read, it gives the buffer
+//! back here, and the next connection of the thread that needs one takes
+//! the same memory, still in the cache. An idle connection keeps none (the
+//! issue's "borrow a per-thread buffer for the read, keep only a partial
+//! frame"): one that received a 64 KiB message no longer keeps the 80 KiB
+//! it was read into.
 //!
 //! Messages are handed out as `Bytes` that point into the buffer they
 //! were read into. A buffer only comes back into use once no message
@@ -18,8 +18,9 @@
 use bytes::BytesMut;
 use std::cell::RefCell;
 
-/// The size of a pooled buffer.
-pub(super) const SIZE: usize = 512 << 10;
+/// The size of a pooled buffer: a 64 KiB frame and what follows it, with
+/// room to spare.
+pub(super) const SIZE: usize = 128 << 10;
 
 /// At most this many buffers wait in one thread's pool. One connection
 /// of a thread reads at a time; more than a few would only hold memory.
