@@ -32,8 +32,9 @@ const WRITE_PIECES: usize = 64;
 const MAX_READ: usize = 1 << 20;
 
 /// A read buffer bigger than this that cannot go back to the pool (a
-/// message still points into it) is let go when the transport has nothing
-/// to read: the last message frees it.
+/// message still points into it, or it is smaller than a pooled one) is
+/// let go when the transport has nothing to read (the last message frees
+/// it); a smaller one stays for the next small read.
 const KEEP_WHILE_WAITING: usize = 2 * READ_CHUNK;
 
 /// A WebSocket over an async stream: a `Stream` of received [`Message`]s
