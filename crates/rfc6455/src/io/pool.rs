@@ -20,7 +20,7 @@ use std::cell::RefCell;
 
 /// The size of a pooled buffer: a 64 KiB frame and what follows it, with
 /// room to spare.
-pub(super) const SIZE: usize = 128 << 10;
+const SIZE: usize = 128 << 10;
 
 /// At most this many buffers wait in one thread's pool. One connection
 /// of a thread reads at a time; more than a few would only hold memory.
@@ -51,17 +51,40 @@ pub(super) fn take(min: usize) -> BytesMut {
 /// last message is.
 pub(super) fn give(mut buf: BytesMut) {
     buf.clear();
-    // Succeeds only for the last owner of at least SIZE bytes, and then
-    // makes the whole allocation the buffer's again, from its start.
-    if !buf.try_reclaim(SIZE) || buf.capacity() > 2 * SIZE {
-        return;
+    if reclaimed(&mut buf) {
+        keep(buf);
     }
+}
+
+/// Whether `buf` (empty) can go back to the pool: true only for the last
+/// owner of at least [`SIZE`] bytes and at most twice that, and then the
+/// whole allocation is the buffer's again, from its start.
+fn reclaimed(buf: &mut BytesMut) -> bool {
+    buf.try_reclaim(SIZE) && buf.capacity() <= 2 * SIZE
+}
+
+/// Puts a reclaimed buffer in the pool, unless the pool is full.
+fn keep(buf: BytesMut) {
     let _ = POOL.try_with(|pool| {
         let mut pool = pool.borrow_mut();
         if pool.len() < MAX_POOLED {
             pool.push(buf);
         }
     });
+}
+
+/// For a connection about to wait with `input` empty: a buffer that can
+/// go back to the pool goes back; one bigger than `keep_small` that cannot
+/// (a message still points into it, or it is smaller than a pooled one)
+/// is let go, freed with its last message; a smaller one stays for the
+/// next small read.
+pub(super) fn release_idle(input: &mut BytesMut, keep_small: usize) {
+    debug_assert!(input.is_empty());
+    if reclaimed(input) {
+        keep(std::mem::take(input));
+    } else if input.capacity() > keep_small {
+        *input = BytesMut::new();
+    }
 }
 
 /// Makes room in `input` for `wanted` more bytes, keeping what it holds.
@@ -135,6 +158,27 @@ mod tests {
             give(BytesMut::with_capacity(SIZE));
         }
         assert_eq!(pooled(), MAX_POOLED);
+        drain();
+    }
+
+    #[test]
+    fn a_waiting_connection_keeps_only_a_small_buffer() {
+        drain();
+        // Pool-sized and ours alone: back to the pool.
+        let mut input = take(100);
+        release_idle(&mut input, 100);
+        assert_eq!((input.capacity(), pooled()), (0, 1));
+        // Pool-sized but a message points into it: let go, not pooled.
+        let mut input = take(100);
+        input.extend_from_slice(b"message");
+        let message = input.split_to(7).freeze();
+        release_idle(&mut input, 100);
+        assert_eq!((input.capacity(), pooled()), (0, 0));
+        assert_eq!(&message[..], b"message");
+        // Small: kept for the next small read.
+        let mut input = BytesMut::with_capacity(64);
+        release_idle(&mut input, 100);
+        assert_eq!(input.capacity(), 64);
         drain();
     }
 

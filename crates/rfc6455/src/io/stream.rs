@@ -31,10 +31,8 @@ const WRITE_PIECES: usize = 64;
 /// A read for the rest of a big frame asks for at most this much at once.
 const MAX_READ: usize = 1 << 20;
 
-/// A read buffer bigger than this that cannot go back to the pool (a
-/// message still points into it, or it is smaller than a pooled one) is
-/// let go when the transport has nothing to read (the last message frees
-/// it); a smaller one stays for the next small read.
+/// A connection waiting with nothing buffered keeps a read buffer up to
+/// this size that cannot go back to the pool (`pool::release_idle`).
 const KEEP_WHILE_WAITING: usize = 2 * READ_CHUNK;
 
 /// A WebSocket over an async stream: a `Stream` of received [`Message`]s
@@ -305,11 +303,7 @@ where
                 let input = self.conn.input_mut();
                 if input.is_empty() {
                     // Waiting, with nothing buffered: keep no big buffer.
-                    if input.try_reclaim(pool::SIZE) {
-                        pool::give(std::mem::take(input));
-                    } else if input.capacity() > KEEP_WHILE_WAITING {
-                        *input = bytes::BytesMut::new();
-                    }
+                    pool::release_idle(input, KEEP_WHILE_WAITING);
                 }
             }
             Poll::Ready(Err(_)) => {}
