@@ -45,6 +45,16 @@
 #                          time (wstest is single-threaded; this halves the
 #                          wall time on two cores); 0: one after the other
 #   AUTOBAHN_DOCKER_IMAGE  default crossbario/autobahn-testsuite:0.8.2
+#   AUTOBAHN_WSTEST_MAX_MEMORY
+#                          the most resident memory wstest may take in one role
+#                          (default 4G; K, M, G, T suffixes, binary units): past
+#                          it the role is stopped and fails, saying so. Each
+#                          role's summary shows wstest's peak.
+#   AUTOBAHN_GC_INTERVAL   seconds between wstest's full garbage collections
+#                          (default 0.5; 0 turns them off). Under PyPy a zlib
+#                          stream is freed only by a collection, which its
+#                          memory does not trigger: without them, cases 12.*
+#                          and 13.* grow wstest past 24 GiB (wstest_main.py).
 #
 # Exit status: 0 when no case regressed, 1 on a regression or a failed
 # run, 2 on a usage error.
@@ -68,6 +78,8 @@ CLIENT_ADDR=${AUTOBAHN_CLIENT_ADDR:-127.0.0.1:9002}
 ROLE_TIMEOUT=${AUTOBAHN_TIMEOUT:-1800}
 PARALLEL=${AUTOBAHN_PARALLEL:-1}
 DOCKER_IMAGE=${AUTOBAHN_DOCKER_IMAGE:-crossbario/autobahn-testsuite:0.8.2}
+MAX_MEMORY_TEXT=${AUTOBAHN_WSTEST_MAX_MEMORY:-4G}
+export WSTEST_GC_INTERVAL=${AUTOBAHN_GC_INTERVAL:-0.5}
 
 usage() {
     sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
@@ -75,9 +87,31 @@ usage() {
 
 say() { printf '==> %s\n' "$*"; }
 warn() { printf 'autobahn.sh: warning: %s\n' "$*" >&2; }
+# Inside a role, the reason also goes to ROLE_OUT/failure.txt, which the
+# final summary shows in place of (or beside) the role's summary.
+ROLE_OUT=
 die() {
     printf 'autobahn.sh: error: %s\n' "$*" >&2
+    [[ -n $ROLE_OUT && -d $ROLE_OUT ]] && printf '%s\n' "$*" >>"$ROLE_OUT/failure.txt"
     exit 1
+}
+
+# 4G, 512M, 4GiB or a count of bytes -> bytes (binary units).
+parse_size() { # text
+    [[ $1 =~ ^([0-9]+)([KkMmGgTt]?)(i?B)?$ ]] || return 1
+    local n=${BASH_REMATCH[1]}
+    case ${BASH_REMATCH[2]^^} in
+        K) n=$((n << 10)) ;;
+        M) n=$((n << 20)) ;;
+        G) n=$((n << 30)) ;;
+        T) n=$((n << 40)) ;;
+    esac
+    echo "$n"
+}
+human() { # bytes
+    awk -v b="$1" 'BEGIN {
+        if (b >= 1073741824) printf "%.2f GiB", b / 1073741824
+        else printf "%.0f MiB", b / 1048576 }'
 }
 
 # Shows the end of a log under an error.
@@ -161,6 +195,16 @@ if ((TLS)); then
 fi
 SCHEME=ws
 ((TLS)) && SCHEME=wss
+if ! MAX_MEMORY=$(parse_size "$MAX_MEMORY_TEXT") || ((MAX_MEMORY == 0)); then
+    printf 'autobahn.sh: AUTOBAHN_WSTEST_MAX_MEMORY wants a size like 4G, 2048M or 4294967296; got: %s\n' \
+        "$MAX_MEMORY_TEXT" >&2
+    exit 2
+fi
+if [[ ! $WSTEST_GC_INTERVAL =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
+    printf 'autobahn.sh: AUTOBAHN_GC_INTERVAL wants seconds like 0.5 (0: off); got: %s\n' \
+        "$WSTEST_GC_INTERVAL" >&2
+    exit 2
+fi
 if [[ -n $CASES && ! $CASES =~ ^[0-9.*]+(,[0-9.*]+)*$ ]]; then
     printf 'autobahn.sh: --cases wants wstest case patterns like 6.4.* or 1.1.1,2.*; got: %s\n' "$CASES" >&2
     exit 2
@@ -281,24 +325,125 @@ choose_runner() {
 
 WSTEST_PID=
 WSTEST_CONTAINER=
+PEAK_FILE=
 start_wstest() { # log args...
     local log=$1
     shift
     : >"$log" # exists before watch_progress opens it
+    # wstest_main.py writes the process's peak memory here when it exits.
+    PEAK_FILE=$RUN_TMP/wstest-peak-$BASHPID.kib
+    rm -f "$PEAK_FILE"
+    MEM_PID=
+    PEAK_KIB=0
+    OOM_KILLS=$(oom_kills)
     if [[ $RUNNER == docker ]]; then
-        local name=rfc6455-autobahn-$$-${#CONTAINERS[@]}
+        local name=rfc6455-autobahn-$$-$BASHPID-${#CONTAINERS[@]}
         CONTAINERS+=("$name")
         WSTEST_CONTAINER=$name
         # Host networking: wstest and the testees meet on 127.0.0.1. The
         # reports are written as the calling user, so they stay removable.
+        # wstest starts through wstest_main.py (periodic collections, peak
+        # memory) on the image's own interpreter.
+        # shellcheck disable=SC2016 # expanded by the container's sh
         docker run --rm --name "$name" --network host -u "$(id -u):$(id -g)" \
-            -e HOME=/tmp -e PYTHONUNBUFFERED=1 -v "$ROOT:$ROOT" -v "$RUN_TMP:$RUN_TMP" -w "$RUN_TMP" \
-            "$DOCKER_IMAGE" wstest "$@" >"$log" 2>&1 &
+            -e HOME=/tmp -e PYTHONUNBUFFERED=1 -e WSTEST_GC_INTERVAL -e WSTEST_PEAK_FILE="$PEAK_FILE" \
+            -v "$ROOT:$ROOT" -v "$RUN_TMP:$RUN_TMP" -w "$RUN_TMP" --entrypoint /bin/sh "$DOCKER_IMAGE" \
+            -c 'exec "$(command -v pypy || command -v python2 || command -v python)" "$@"' wstest \
+            "$ROOT/scripts/lib/wstest_main.py" -- "$@" >"$log" 2>&1 &
     else
-        (cd "$RUN_TMP" && exec "$WSTEST" "$@") >"$log" 2>&1 &
+        (cd "$RUN_TMP" && WSTEST_PEAK_FILE=$PEAK_FILE exec "$WSTEST" "$@") >"$log" 2>&1 &
     fi
     WSTEST_PID=$!
     PIDS+=("$WSTEST_PID")
+}
+
+# ---------------------------------------------------------------------------
+# wstest's memory: the kernel's peak resident size (VmHWM) of its process,
+# read with every progress tick, and past AUTOBAHN_WSTEST_MAX_MEMORY the
+# role stops with a clear failure instead of the kernel's OOM killer
+# ending it (this machine has no swap). The peak that wstest_main.py
+# reports at exit covers the last moments between two ticks.
+
+MEM_PID=   # the process whose /proc/PID/status is wstest's memory
+PEAK_KIB=0 # the highest VmHWM seen
+OOM_KILLS= # /proc/vmstat's oom_kill when wstest started
+
+oom_kills() {
+    local key value
+    while read -r key value; do
+        [[ $key == oom_kill ]] && {
+            echo "$value"
+            return
+        }
+    done </proc/vmstat 2>/dev/null
+    echo 0
+}
+
+sample_memory() { # role
+    if [[ -z $MEM_PID ]]; then
+        if [[ $RUNNER == docker ]]; then
+            MEM_PID=$(docker inspect -f '{{.State.Pid}}' "$WSTEST_CONTAINER" 2>/dev/null) || MEM_PID=
+            [[ $MEM_PID == 0 ]] && MEM_PID=
+        else
+            MEM_PID=$WSTEST_PID
+        fi
+        [[ -n $MEM_PID ]] || return 0
+    fi
+    local key value _ rss=0 hwm=0
+    while read -r key value _; do
+        case $key in
+            VmHWM:) hwm=$value ;;
+            VmRSS:) rss=$value ;;
+        esac
+    done 2>/dev/null <"/proc/$MEM_PID/status" || return 0
+    ((hwm > PEAK_KIB)) && PEAK_KIB=$hwm
+    if ((rss * 1024 > MAX_MEMORY)); then
+        stop_wstest
+        ((PROGRESS_TTY)) && printf '\n'
+        local why="with collections every $WSTEST_GC_INTERVAL s (AUTOBAHN_GC_INTERVAL) a run stays under 2 GiB"
+        [[ $WSTEST_GC_INTERVAL =~ ^0*(\.0*)?$ ]] && why="its garbage collections are off (AUTOBAHN_GC_INTERVAL=0)"
+        die "the $1 role's wstest passed its memory bound: $(human $((rss * 1024))) resident," \
+            "over $(human "$MAX_MEMORY") (AUTOBAHN_WSTEST_MAX_MEMORY), $(progress_point); stopped it;" \
+            "$why"
+    fi
+}
+
+# Folds wstest's own report of its peak (written at exit) into PEAK_KIB.
+final_peak() {
+    local kib
+    if [[ -s $PEAK_FILE ]] && read -r kib <"$PEAK_FILE" && [[ $kib =~ ^[0-9]+$ ]]; then
+        ((kib > PEAK_KIB)) && PEAK_KIB=$kib
+    fi
+    return 0
+}
+
+# "at case 12.4.8 (431/517), 262 s in; wstest's peak memory 1.20 GiB"
+progress_point() {
+    local where
+    if [[ -n $CASE_ID ]]; then
+        where="at case $CASE_ID ($CASE_COUNT/$CASE_TOTAL), $((SECONDS - CASE_STARTED)) s in"
+    else
+        where="before wstest's first case"
+    fi
+    ((PEAK_KIB > 0)) && where+="; wstest's peak memory so far $(human $((PEAK_KIB * 1024)))"
+    printf '%s' "$where"
+}
+
+# "status 137: killed by SIGKILL, from the kernel's out-of-memory killer"
+describe_status() { # status
+    local status=$1
+    if ((status > 128)); then
+        local sig
+        sig=$(kill -l $((status - 128)) 2>/dev/null) || sig="signal $((status - 128))"
+        local text="status $status: killed by SIG$sig"
+        if [[ $sig == KILL ]] && (($(oom_kills) > ${OOM_KILLS:-0})); then
+            text+=", from the kernel's out-of-memory killer (/proc/vmstat's oom_kill went up;"
+            text+=" lower AUTOBAHN_WSTEST_MAX_MEMORY so that the bound stops it first)"
+        fi
+        printf '%s' "$text"
+    else
+        printf 'status %s' "$status"
+    fi
 }
 
 stop_wstest() {
@@ -313,12 +458,21 @@ stop_wstest() {
 # Progress: follows wstest's log while PID runs and turns its
 # "Running test case ID 6.4.3 ..." lines into "[75/517] 6.4.3": one line
 # rewritten in place on a terminal; otherwise a line per case group and
-# at most one every 15 s.
+# at most one every 15 s. Each tick also samples wstest's memory. When PID
+# is not wstest itself (the client role follows fuzzclient), it stops
+# following as soon as wstest dies, for the caller to say so.
+
+# Where the run is, for progress and failure messages.
+CASE_ID=
+CASE_COUNT=0
+CASE_TOTAL='?'
+CASE_STARTED=$SECONDS
+PROGRESS_TTY=0
 
 watch_progress() { # log pid role
-    local log=$1 pid=$2 role=$3 fd line='' part='' total='?' count=0 id='' group='' shown=0 tty=0
-    local started=$SECONDS printed=0
-    [[ -t 1 ]] && tty=1
+    local log=$1 pid=$2 role=$3 fd line='' part='' group='' shown=0 printed=0
+    CASE_ID= CASE_COUNT=0 CASE_TOTAL='?' CASE_STARTED=$SECONDS PROGRESS_TTY=0
+    [[ -t 1 ]] && PROGRESS_TTY=1
     local deadline=$((SECONDS + ROLE_TIMEOUT))
     exec {fd}<"$log"
     while :; do
@@ -329,7 +483,8 @@ watch_progress() { # log pid role
         fi
         # At the end of the log for now; `part` holds a line's start, if any.
         line+=$part
-        if ! alive "$pid"; then
+        sample_memory "$role"
+        if ! alive "$pid" || { [[ $pid != "$WSTEST_PID" ]] && ! alive "$WSTEST_PID"; }; then
             while IFS= read -r -u "$fd" part; do
                 show_progress_line "$line$part"
                 line=
@@ -339,41 +494,52 @@ watch_progress() { # log pid role
             break
         fi
         if ((SECONDS > deadline)); then
-            ((tty)) && printf '\n'
-            die "the $role run did not finish within $ROLE_TIMEOUT s (AUTOBAHN_TIMEOUT)"
+            ((PROGRESS_TTY)) && printf '\n'
+            die "the $role run did not finish within $ROLE_TIMEOUT s (AUTOBAHN_TIMEOUT), $(progress_point)"
         fi
         sleep 0.2
     done
     exec {fd}<&-
-    if ((tty)); then
+    if ((PROGRESS_TTY)); then
         printf '\n'
-    elif [[ -n $id && $printed != "$count" ]]; then
-        printf '    [%3s/%s] %-8s %3d s\n' "$count" "$total" "$id" $((SECONDS - started))
+    elif [[ -n $CASE_ID && $printed != "$CASE_COUNT" ]]; then
+        progress_line
+        printf '\n'
     fi
 }
 
-# Uses watch_progress's locals (bash's dynamic scope).
+progress_line() {
+    local mem=
+    ((PEAK_KIB > 0)) && mem="  wstest $(human $((PEAK_KIB * 1024)))"
+    printf '    [%3s/%s] %-8s %3d s%s' "$CASE_COUNT" "$CASE_TOTAL" "$CASE_ID" \
+        $((SECONDS - CASE_STARTED)) "$mem"
+}
+
+# Uses watch_progress's locals (group, shown, printed) through bash's
+# dynamic scope.
 show_progress_line() { # line
     case $1 in
         *"Ok, will run "*" test cases"*)
-            total=${1#*will run }
-            total=${total%% *}
+            CASE_TOTAL=${1#*will run }
+            CASE_TOTAL=${CASE_TOTAL%% *}
             ;;
         "Running test case ID "*)
-            id=${1#Running test case ID }
-            id=${id%% *}
-            count=$((count + 1))
-            if ((tty)); then
-                printf '\r\033[K    [%3s/%s] %-8s %3d s' "$count" "$total" "$id" $((SECONDS - started))
-            elif [[ ${id%%.*} != "$group" ]] || ((SECONDS - shown >= 15)); then
-                printf '    [%3s/%s] %-8s %3d s\n' "$count" "$total" "$id" $((SECONDS - started))
-                printed=$count
-                group=${id%%.*}
+            CASE_ID=${1#Running test case ID }
+            CASE_ID=${CASE_ID%% *}
+            CASE_COUNT=$((CASE_COUNT + 1))
+            if ((PROGRESS_TTY)); then
+                printf '\r\033[K'
+                progress_line
+            elif [[ ${CASE_ID%%.*} != "$group" ]] || ((SECONDS - shown >= 15)); then
+                progress_line
+                printf '\n'
+                printed=$CASE_COUNT
+                group=${CASE_ID%%.*}
                 shown=$SECONDS
             fi
             ;;
         "Connection to "*" failed"*)
-            ((tty)) && printf '\n'
+            ((PROGRESS_TTY)) && printf '\n'
             warn "wstest: ${1}"
             ;;
     esac
@@ -425,6 +591,15 @@ fresh_outdir() { # dir
     mkdir -p "$1"
 }
 
+# "native pypy", "native cpython" or "docker IMAGE", for the summary.
+wstest_label() {
+    if [[ $RUNNER == docker ]]; then
+        printf 'docker %s' "$DOCKER_IMAGE"
+    else
+        printf 'native %s' "$(basename "$(dirname "$(dirname "$WSTEST")")")"
+    fi
+}
+
 # Compares the run with the baseline; the summary lands in ROLE/summary.txt.
 compare() { # role outdir elapsed
     local role=$1 out=$2
@@ -437,6 +612,8 @@ compare() { # role outdir elapsed
         --expected "autobahn/expected-$role.json" --elapsed "$3")
     [[ -n $CASES ]] && args+=(--cases "$CASES")
     ((UPDATE)) && args+=(--update)
+    args+=(--wstest "$(wstest_label)" --wstest-max "$MAX_MEMORY")
+    ((PEAK_KIB > 0)) && args+=(--wstest-peak $((PEAK_KIB * 1024)))
     local status=0
     (cd "$ROOT" && "$TOOL" "${args[@]}") >"$out/summary.txt" 2>&1 || status=$?
     ((status <= 1)) || {
@@ -452,6 +629,7 @@ run_server() {
     [[ -n $TESTEE ]] && bin=$TARGET/examples/$TESTEE
     say "server role: wstest -m fuzzingclient against $name on $SCHEME://$SERVER_ADDR"
     fresh_outdir "$out"
+    ROLE_OUT=$out
     write_spec "$ROOT/autobahn/fuzzingclient.json" "$RUN_TMP/fuzzingclient.json" "$out" \
         "$SCHEME://$SERVER_ADDR" server
     port_free "$host" "$port" "$name"
@@ -467,18 +645,21 @@ run_server() {
     start_wstest "$out/wstest.log" -m fuzzingclient -s "$RUN_TMP/fuzzingclient.json"
     watch_progress "$out/wstest.log" "$WSTEST_PID" server
     wait "$WSTEST_PID" || status=$?
+    final_peak
     local elapsed
     elapsed=$(since "$t0")
     if ((status != 0)); then
         show_log "$out/wstest.log"
-        die "wstest -m fuzzingclient failed (status $status)"
+        die "wstest -m fuzzingclient failed ($(describe_status "$status")) $(progress_point)"
     fi
     local crashed=0
     if ! alive "$server"; then
         status=0
         wait "$server" || status=$?
         show_log "$out/$name.log"
-        warn "$name exited during the run (status $status); the cases after that failed"
+        warn "$name exited during the run ($(describe_status "$status")); the cases after that failed"
+        printf '%s exited during the run (%s); the cases after that failed\n' "$name" \
+            "$(describe_status "$status")" >>"$out/failure.txt"
         crashed=1
     fi
     stop_pid "$server"
@@ -490,6 +671,7 @@ run_client() {
     local out=$REPORTS/client host=${CLIENT_ADDR%:*} port=${CLIENT_ADDR##*:}
     say "client role: fuzzclient against wstest -m fuzzingserver on $SCHEME://$CLIENT_ADDR"
     fresh_outdir "$out"
+    ROLE_OUT=$out
     write_spec "$ROOT/autobahn/fuzzingserver.json" "$RUN_TMP/fuzzingserver.json" "$out" \
         "$SCHEME://$CLIENT_ADDR" client
     port_free "$host" "$port" "wstest -m fuzzingserver"
@@ -507,46 +689,59 @@ run_client() {
     local client=$!
     PIDS+=("$client")
     watch_progress "$out/wstest.log" "$client" client
+    if ! alive "$wstest"; then
+        # wstest serves until it is stopped: its end is a failure.
+        local wstatus=0
+        wait "$wstest" || wstatus=$?
+        final_peak
+        show_log "$out/wstest.log"
+        die "wstest -m fuzzingserver died ($(describe_status "$wstatus")) $(progress_point)"
+    fi
     wait "$client" || status=$?
     local elapsed
     elapsed=$(since "$t0")
     if ((status != 0)); then
         show_log "$out/fuzzclient.log"
-        alive "$wstest" || show_log "$out/wstest.log"
-        die "fuzzclient failed (status $status)"
+        die "fuzzclient failed ($(describe_status "$status")) $(progress_point)"
     fi
     # fuzzclient's last call (/updateReports) has wstest write its reports.
     local _
     for _ in $(seq 100); do
         [[ -s $out/index.json ]] && grep -q 'Report generation complete' "$out/wstest.log" && break
         alive "$wstest" || break
+        sample_memory client
         sleep 0.1
     done
     stop_wstest
+    final_peak
     compare client "$out" "$elapsed"
 }
 
-# Runs one role in a background subshell whose lines are prefixed with the
-# role. The subshell stops its own processes when it ends (it does not see
-# the parent's PIDS), and on TERM from the parent's cleanup.
+# Runs one role; called in a subshell, so that a failure (die) ends the
+# role and not the script: the other role still runs and the summary still
+# prints. The subshell stops its own processes when it ends (it does not
+# see the parent's PIDS), and on TERM from the parent's cleanup.
 # shellcheck disable=SC2030,SC2031,SC2317 # the subshell keeps its own PIDS
+role_body() { # role
+    PIDS=()
+    role_cleanup() {
+        local status=$? pid
+        trap - EXIT INT TERM
+        for pid in "${PIDS[@]}"; do
+            stop_pid "$pid"
+        done
+        [[ -n $WSTEST_CONTAINER ]] && docker rm -f "$WSTEST_CONTAINER" >/dev/null 2>&1
+        exit "$status"
+    }
+    trap role_cleanup EXIT
+    trap 'exit 143' TERM INT
+    "run_$1"
+}
+
+# run_role's subshell in the background (the subshell is $!), its lines
+# prefixed with the role.
 run_role_in_background() { # role
-    local role=$1
-    (
-        PIDS=()
-        role_cleanup() {
-            local status=$? pid
-            trap - EXIT INT TERM
-            for pid in "${PIDS[@]}"; do
-                stop_pid "$pid"
-            done
-            [[ -n $WSTEST_CONTAINER ]] && docker rm -f "$WSTEST_CONTAINER" >/dev/null 2>&1
-            exit "$status"
-        }
-        trap role_cleanup EXIT
-        trap 'exit 143' TERM INT
-        "run_$role"
-    ) > >(sed -u "s/^/[$role] /") 2>&1 &
+    (role_body "$1") > >(sed -u "s/^/[$1] /") 2>&1 &
 }
 
 # ---------------------------------------------------------------------------
@@ -586,7 +781,7 @@ main() {
         done
     else
         for role in $ROLES; do
-            "run_$role" || failed+=("$role")
+            (role_body "$role") || failed+=("$role")
         done
     fi
 
@@ -594,8 +789,19 @@ main() {
     ((TLS)) && printf '== over TLS (wss://), cases %s ==\n\n' "$CASES"
     [[ -n $TESTEE ]] && printf '== testee %s, cases %s ==\n\n' "$TESTEE" "$CASES"
     for role in $ROLES; do
-        cat "$REPORTS/$role/summary.txt"
-        printf '    reports: %s\n\n' "${REPORTS#"$ROOT/"}/$role/index.html"
+        local dir=$REPORTS/$role
+        if [[ -s $dir/summary.txt ]]; then
+            cat "$dir/summary.txt"
+        else
+            printf '== Autobahn %s: no summary, the run did not finish ==\n' "$role"
+        fi
+        if [[ -s $dir/failure.txt ]]; then
+            sed 's/^/FAILED: /' "$dir/failure.txt"
+        elif [[ ! -s $dir/summary.txt ]]; then
+            printf 'FAILED: the %s role stopped early; its messages are above\n' "$role"
+        fi
+        [[ -s $dir/index.html ]] && printf '    reports: %s\n' "${dir#"$ROOT/"}/index.html"
+        printf '    logs:    %s\n\n' "${dir#"$ROOT/"}/"
     done
     local over=
     ((TLS)) && over=' over TLS'

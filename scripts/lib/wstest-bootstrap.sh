@@ -28,6 +28,8 @@
 
 set -euo pipefail
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 # Bump when the steps below change in a way the pin lists do not show.
 BOOTSTRAP_REV=1
 
@@ -136,31 +138,37 @@ unpack_debs() { # debdir root
 }
 
 # Writes the launcher: an executable `bin/wstest` inside the interpreter's
-# folder, relocatable (paths relative to itself).
+# folder, relocatable (paths relative to itself), which starts wstest
+# through a copy of wstest_main.py (periodic garbage collection, peak
+# memory report). Rewritten on every call, so a change to either reaches a
+# cache built before it without a rebuild.
 write_launcher() { # dir interpreter-relative-path
     local dir=$1 interp=$2
     mkdir -p "$dir/bin"
-    cat >"$dir/bin/wstest" <<EOF
+    cp "$HERE/wstest_main.py" "$dir/wstest_main.py.tmp"
+    mv -f "$dir/wstest_main.py.tmp" "$dir/wstest_main.py"
+    cat >"$dir/bin/wstest.tmp" <<EOF
 #!/bin/sh
 # wstest (autobahntestsuite 0.8.2) on a private Python 2.7; made by
-# scripts/lib/wstest-bootstrap.sh.
+# scripts/lib/wstest-bootstrap.sh. WSTEST_GC_INTERVAL and WSTEST_PEAK_FILE:
+# see wstest_main.py beside bin/.
 here=\$(cd "\$(dirname "\$0")/.." && pwd)
 LD_LIBRARY_PATH="\$here/root/usr/lib/x86_64-linux-gnu\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
 export LD_LIBRARY_PATH
 unset PYTHONHOME PYTHONPATH
 PYTHONNOUSERSITE=1 PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 export PYTHONNOUSERSITE PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE
-exec "\$here/root/$interp" -W ignore -c '
-import site, sys
-site.addsitedir(sys.argv[1])
-site.addsitedir(sys.argv[2])
-del sys.argv[1:3]
-sys.argv[0] = "wstest"
-from autobahntestsuite.wstest import run
-sys.exit(run())
-' "\$here/site" "\$here/site-autobahn" "\$@"
+exec "\$here/root/$interp" -W ignore "\$here/wstest_main.py" "\$here/site" "\$here/site-autobahn" -- "\$@"
 EOF
-    chmod +x "$dir/bin/wstest"
+    chmod +x "$dir/bin/wstest.tmp"
+    mv -f "$dir/bin/wstest.tmp" "$dir/bin/wstest"
+}
+
+interp_of() { # interpreter
+    case $1 in
+        pypy) echo usr/bin/pypy ;;
+        cpython) echo usr/bin/python2.7 ;;
+    esac
 }
 
 # Builds one interpreter's folder in $CACHE/<name>.new, checks it, then
@@ -168,9 +176,10 @@ EOF
 build() { # interpreter
     local name=$1 dir=$CACHE/$1.new log=$CACHE/$1.log debs interp
     case $name in
-        pypy) debs=$PYPY_DEBS interp=usr/bin/pypy ;;
-        cpython) debs=$CPYTHON_DEBS interp=usr/bin/python2.7 ;;
+        pypy) debs=$PYPY_DEBS ;;
+        cpython) debs=$CPYTHON_DEBS ;;
     esac
+    interp=$(interp_of "$name")
     rm -rf "$dir"
     mkdir -p "$dir"
     : >"$log"
@@ -280,6 +289,7 @@ main() {
     local name
     for name in $candidates; do
         if ready "$name"; then
+            write_launcher "$CACHE/$name" "$(interp_of "$name")"
             echo "$CACHE/$name/bin/wstest"
             return 0
         fi

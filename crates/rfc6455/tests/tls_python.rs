@@ -2,17 +2,21 @@
 //! `websockets` library (tests/peers/wss_peer.py), in both roles, with
 //! certificates made at test time.
 //!
-//! Needs `python3` with `websockets` 15 or newer (`python3 -m pip install
-//! websockets`; `.ci/run` installs it). Without it these tests fail and
-//! say so: a silent skip would hide that interop was never checked.
+//! The peer installs itself: the first test to need it runs `python3 -m
+//! pip install --target` into cargo's scratch folder for integration tests
+//! (`CARGO_TARGET_TMPDIR`), once; later runs reuse that folder. Only
+//! `python3` with `pip` must be there (Debian: `apt-get install
+//! python3-pip`). When the install fails the tests fail and say why: a
+//! silent skip would hide that interop was never checked.
 #![cfg(feature = "rustls")]
 
 mod support;
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{CloseCode, CloseFrame, Config, Message};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 use support::tls::{echo_server, Pki, Served};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -24,32 +28,95 @@ fn peer_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/wss_peer.py")
 }
 
-/// Fails the test, saying what to install, unless `python3` can import
-/// `websockets`.
-fn require_websockets() {
-    let probe = std::process::Command::new("python3")
+/// The `websockets` release the peer is written for: 15 brought the
+/// asyncio API that wss_peer.py uses; the upper bound keeps a future major
+/// release from changing it under us.
+const WEBSOCKETS: &str = "websockets>=15,<18";
+
+/// The folder that holds `websockets` for the peer, installed on first use
+/// (once per test binary; the folder is kept for later runs).
+fn websockets_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-websockets-15-18");
+        if !importable(&dir) {
+            install_websockets(&dir);
+        }
+        dir
+    })
+}
+
+/// Whether `python3` imports the asyncio API of `websockets` from `dir`.
+fn importable(dir: &Path) -> bool {
+    dir.is_dir()
+        && std::process::Command::new("python3")
+            .env("PYTHONPATH", dir)
+            .args([
+                "-c",
+                "import websockets.asyncio.client, websockets.asyncio.server",
+            ])
+            .output()
+            .is_ok_and(|out| out.status.success())
+}
+
+/// Installs `websockets` into `dir` with pip, beside it first and then
+/// renamed, so an interrupted install never leaves a half folder behind.
+fn install_websockets(dir: &Path) {
+    let partial = dir.with_extension(format!("partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&partial);
+    eprintln!(
+        "installing {WEBSOCKETS} for the interop peer into {}",
+        dir.display()
+    );
+    let out = std::process::Command::new("python3")
         .args([
-            "-c",
-            "import websockets.asyncio.client, websockets.asyncio.server",
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
         ])
-        .output();
-    match probe {
-        Err(e) => panic!(
-            "cannot run python3 ({e}): the wss:// interop test needs python3 with \
-             websockets; install python3, then `python3 -m pip install websockets`"
-        ),
-        Ok(out) if !out.status.success() => panic!(
-            "python3 cannot import websockets (15 or newer): run \
-             `python3 -m pip install websockets`\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Ok(_) => {}
+        .args(["--no-input", "--target"])
+        .arg(&partial)
+        .arg(WEBSOCKETS)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run python3 ({e}): the wss:// interop test needs python3 with pip \
+                 (Debian: apt-get install python3-pip)"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "`python3 -m pip install --target {} '{WEBSOCKETS}'` failed ({}); the wss:// interop \
+         test needs it (python3 with pip, and PyPI reachable):\n{}{}",
+        partial.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    if let Err(e) = std::fs::rename(&partial, dir) {
+        // Another test process installed it at the same moment: use theirs.
+        let _ = std::fs::remove_dir_all(&partial);
+        assert!(
+            importable(dir),
+            "cannot move {} to {}: {e}",
+            partial.display(),
+            dir.display()
+        );
     }
+    assert!(
+        importable(dir),
+        "python3 cannot import websockets from {} right after installing it",
+        dir.display()
+    );
 }
 
 fn python(args: &[&str]) -> Command {
     let mut command = Command::new("python3");
     command
+        .env("PYTHONPATH", websockets_dir())
         .arg(peer_script())
         .args(args)
         .stdin(Stdio::null())
@@ -86,7 +153,6 @@ fn deflate_config() -> Config {
 
 #[tokio::test]
 async fn our_client_to_a_python_wss_server() {
-    require_websockets();
     let pki = Pki::new();
     let dir = pki.write_files();
     let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
@@ -142,7 +208,6 @@ async fn our_client_to_a_python_wss_server() {
 
 #[tokio::test]
 async fn a_python_wss_client_to_our_server() {
-    require_websockets();
     let pki = Pki::new();
     let dir = pki.write_files();
     let ca = dir.path().join("ca.pem");

@@ -7,6 +7,7 @@
 //! autobahn-report compare --index reports/autobahn/server/index.json \
 //!     --expected autobahn/expected-server.json [--role server] [--agent NAME] \
 //!     [--cases PATTERNS] [--elapsed SECONDS] [--update]
+//!     [--wstest LABEL] [--wstest-peak BYTES] [--wstest-max BYTES]
 //! autobahn-report spec --template autobahn/fuzzingclient.json --out SPEC \
 //!     --outdir DIR [--url ws://HOST:PORT] [--cases PATTERNS] [--check-against EXPECTED] \
 //!     [--key KEY_PEM --cert CERT_PEM]
@@ -16,9 +17,10 @@
 //! `wstest -m fuzzingserver` takes the TLS key and certificate of a
 //! `wss://` URL (its command-line `--key`/`--cert` do not reach that mode).
 //!
-//! `compare` exits 1 on any regression, 0 otherwise (and always 0 with
-//! `--update`, which rewrites the baseline from the run); usage and I/O
-//! errors exit 2.
+//! `compare` exits 1 on any regression, or when wstest's peak memory
+//! (`--wstest-peak`, measured by the caller) passed `--wstest-max`; 0
+//! otherwise (and 0 with `--update`, which rewrites the baseline from the
+//! run, unless the memory bound was passed); usage and I/O errors exit 2.
 //!
 //! The baseline maps each case id to the two verdicts wstest gives it,
 //! one case per line, ordered numerically (1.1.10 after 1.1.9):
@@ -51,6 +53,7 @@ const USAGE: &str = "\
 usage:
   autobahn-report compare --index INDEX_JSON --expected EXPECTED_JSON [--role NAME]
                           [--agent NAME] [--cases PATTERNS] [--elapsed SECONDS] [--update]
+                          [--wstest LABEL] [--wstest-peak BYTES] [--wstest-max BYTES]
   autobahn-report spec --template SPEC_JSON --out SPEC_JSON --outdir DIR [--url URL]
                        [--cases PATTERNS] [--check-against EXPECTED_JSON]
                        [--key KEY_PEM --cert CERT_PEM]
@@ -88,6 +91,9 @@ struct Flags {
     cases: Option<String>,
     elapsed: Option<f64>,
     update: bool,
+    wstest: Option<String>,
+    wstest_peak: Option<u64>,
+    wstest_max: Option<u64>,
     template: Option<PathBuf>,
     out: Option<PathBuf>,
     outdir: Option<String>,
@@ -122,6 +128,9 @@ impl Flags {
                         .map_err(|_| format!("--elapsed wants seconds, not `{value}`"))?;
                     flags.elapsed = Some(secs);
                 }
+                "--wstest" => flags.wstest = Some(value),
+                "--wstest-peak" => flags.wstest_peak = Some(bytes(flag, &value)?),
+                "--wstest-max" => flags.wstest_max = Some(bytes(flag, &value)?),
                 "--template" => flags.template = Some(value.into()),
                 "--out" => flags.out = Some(value.into()),
                 "--outdir" => flags.outdir = Some(value),
@@ -134,6 +143,47 @@ impl Flags {
         }
         Ok(flags)
     }
+}
+
+fn bytes(flag: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag} wants a count of bytes, not `{value}`"))
+}
+
+/// wstest's memory in one role: the peak the caller measured, against the
+/// bound it enforces.
+struct WstestMemory<'a> {
+    label: Option<&'a str>,
+    peak: Option<u64>,
+    max: Option<u64>,
+}
+
+impl WstestMemory<'_> {
+    /// The summary's line: `wstest memory  peak 1.21 GiB (native pypy), bound 4.00 GiB`.
+    fn line(&self) -> String {
+        let label = self.label.map(|l| format!(" ({l})")).unwrap_or_default();
+        let bound = self
+            .max
+            .map(|m| format!(", bound {}", gib(m)))
+            .unwrap_or_default();
+        match self.peak {
+            Some(peak) => format!("wstest memory  peak {}{label}{bound}", gib(peak)),
+            None => format!("wstest memory  not measured{label}{bound}"),
+        }
+    }
+
+    /// The peak and the bound, when the peak passed it.
+    fn over(&self) -> Option<(u64, u64)> {
+        match (self.peak, self.max) {
+            (Some(peak), Some(max)) if peak > max => Some((peak, max)),
+            _ => None,
+        }
+    }
+}
+
+fn gib(bytes: u64) -> String {
+    format!("{:.2} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
 
 fn required<'a, T>(value: &'a Option<T>, flag: &str) -> Result<&'a T, String> {
@@ -249,8 +299,16 @@ fn compare(flags: &Flags) -> Result<ExitCode, String> {
         })
         .collect();
 
+    let memory = WstestMemory {
+        label: flags.wstest.as_deref(),
+        peak: flags.wstest_peak,
+        max: flags.wstest_max,
+    };
     let mut out = String::new();
     summary(&mut out, role, &agent, &actual, &index, flags.elapsed);
+    if flags.wstest.is_some() || flags.wstest_peak.is_some() {
+        let _ = writeln!(out, "{}", memory.line());
+    }
     let changes = baseline.as_ref().map(|expected| {
         let mut expected = expected.clone();
         expected.retain(|id, _| in_filter(id));
@@ -272,6 +330,15 @@ fn compare(flags: &Flags) -> Result<ExitCode, String> {
     }
     print!("{out}");
 
+    if let Some((peak, max)) = memory.over() {
+        println!(
+            "FAIL: wstest's peak memory {} passed the bound {} (AUTOBAHN_WSTEST_MAX_MEMORY); \
+             a passing run stays far below it",
+            gib(peak),
+            gib(max)
+        );
+        return Ok(ExitCode::from(1));
+    }
     if flags.update {
         let mut updated = baseline.unwrap_or_default();
         updated.retain(|id, _| !in_filter(id));
@@ -512,6 +579,28 @@ mod tests {
         );
         let back: BTreeMap<String, Outcome> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, cases);
+    }
+
+    #[test]
+    fn wstest_memory_line_and_bound() {
+        let mut m = WstestMemory {
+            label: Some("native pypy"),
+            peak: Some(1_300_000_000),
+            max: Some(4 << 30),
+        };
+        assert_eq!(
+            m.line(),
+            "wstest memory  peak 1.21 GiB (native pypy), bound 4.00 GiB"
+        );
+        assert_eq!(m.over(), None);
+        m.peak = Some((4 << 30) + 1);
+        assert_eq!(m.over(), Some(((4 << 30) + 1, 4 << 30)));
+        m.peak = None;
+        assert_eq!(
+            m.line(),
+            "wstest memory  not measured (native pypy), bound 4.00 GiB"
+        );
+        assert_eq!(m.over(), None);
     }
 
     #[test]
