@@ -60,10 +60,7 @@ fn params() -> DeflateParams {
 }
 
 fn config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(DeflateConfig::default())
 }
 
 fn raw_compress(compress: &mut Compress, input: &[u8], out: &mut Vec<u8>) {

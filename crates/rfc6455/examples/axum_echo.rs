@@ -23,10 +23,7 @@ use tokio::net::TcpListener;
 /// The library's defaults with permessage-deflate on (as the Autobahn
 /// testee `fuzzserver`).
 fn config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(DeflateConfig::default())
 }
 
 /// The WebSocket endpoint: 101 and an echo, or the refusal.

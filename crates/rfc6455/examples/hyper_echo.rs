@@ -22,10 +22,7 @@ use tokio::net::TcpListener;
 /// The library's defaults with permessage-deflate on (as the Autobahn
 /// testee `fuzzserver`).
 fn config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(DeflateConfig::default())
 }
 
 /// Answers one HTTP request: 101 and a WebSocket echo, or the refusal.

@@ -11,15 +11,25 @@ use std::time::Duration;
 /// Limits and settings of one connection. `Config::default()` is safe to
 /// expose to the internet.
 ///
+/// Build one from the default with a setter per field (each takes and
+/// returns the `Config`); the fields stay readable. The struct is
+/// `#[non_exhaustive]`, so a limit added later is not a breaking change.
+///
 /// ```
-/// use rfc6455::Config;
-/// let config = Config {
-///     max_message_size: 1 << 20,
-///     ..Config::default()
-/// };
+/// use rfc6455::{deflate::DeflateConfig, Config};
+/// use std::time::Duration;
+///
+/// let config = Config::default()
+///     .max_message_size(1 << 20)
+///     .idle_timeout(Duration::from_secs(60))
+///     .keepalive_interval(Duration::from_secs(20))
+///     .deflate(DeflateConfig::default());
 /// assert_eq!(config.max_message_size, 1 << 20);
+/// assert_eq!(config.idle_timeout, Some(Duration::from_secs(60)));
+/// assert!(config.deflate.is_some());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config {
     /// Largest payload of a single frame, in bytes. A bigger frame fails the
     /// connection with 1009 (RFC 6455 §7.4.1). Default: 16 MiB.
@@ -83,5 +93,138 @@ impl Default for Config {
             keepalive_interval: None,
             deflate: None,
         }
+    }
+}
+
+/// Writes a builder-style setter per field: `fn field(self, value) -> Self`.
+macro_rules! setters {
+    ($( $(#[$doc:meta])* $field:ident: $ty:ty; )*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $field(mut self, $field: $ty) -> Self {
+            self.$field = $field;
+            self
+        }
+    )*};
+}
+
+/// Setters for the `Option` fields, taking `T` or `Option<T>`.
+macro_rules! option_setters {
+    ($( $(#[$doc:meta])* $field:ident: $ty:ty; )*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $field(mut self, $field: impl Into<Option<$ty>>) -> Self {
+            self.$field = $field.into();
+            self
+        }
+    )*};
+}
+
+impl Config {
+    setters! {
+        /// Sets [`max_frame_size`](Config#structfield.max_frame_size).
+        max_frame_size: usize;
+        /// Sets [`max_message_size`](Config#structfield.max_message_size).
+        max_message_size: usize;
+        /// Sets [`max_handshake_size`](Config#structfield.max_handshake_size).
+        max_handshake_size: usize;
+        /// Sets [`max_handshake_headers`](Config#structfield.max_handshake_headers).
+        max_handshake_headers: usize;
+        /// Sets [`write_buffer_size`](Config#structfield.write_buffer_size).
+        write_buffer_size: usize;
+        /// Sets [`max_write_buffer_size`](Config#structfield.max_write_buffer_size).
+        max_write_buffer_size: usize;
+        /// Sets [`max_queued_pongs`](Config#structfield.max_queued_pongs).
+        max_queued_pongs: usize;
+        /// Sets [`handshake_timeout`](Config#structfield.handshake_timeout).
+        handshake_timeout: Duration;
+        /// Sets [`close_timeout`](Config#structfield.close_timeout).
+        close_timeout: Duration;
+    }
+    option_setters! {
+        /// Sets [`idle_timeout`](Config#structfield.idle_timeout): a
+        /// `Duration`, or `None` for none.
+        idle_timeout: Duration;
+        /// Sets [`keepalive_interval`](Config#structfield.keepalive_interval):
+        /// a `Duration`, or `None` for none.
+        keepalive_interval: Duration;
+        /// Sets [`deflate`](Config#structfield.deflate): a
+        /// [`DeflateConfig`] turns permessage-deflate on, `None` off.
+        deflate: DeflateConfig;
+    }
+}
+
+impl DeflateConfig {
+    setters! {
+        /// Sets [`level`](DeflateConfig#structfield.level) (0 to 9).
+        level: u32;
+        /// Sets [`threshold`](DeflateConfig#structfield.threshold).
+        threshold: usize;
+        /// Sets [`server_no_context_takeover`](DeflateConfig#structfield.server_no_context_takeover).
+        server_no_context_takeover: bool;
+        /// Sets [`client_no_context_takeover`](DeflateConfig#structfield.client_no_context_takeover).
+        client_no_context_takeover: bool;
+        /// Sets [`server_max_window_bits`](DeflateConfig#structfield.server_max_window_bits) (8 to 15).
+        server_max_window_bits: u8;
+        /// Sets [`client_max_window_bits`](DeflateConfig#structfield.client_max_window_bits) (8 to 15).
+        client_max_window_bits: u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setters_set_their_field_alone() {
+        let config = Config::default()
+            .max_frame_size(1)
+            .max_message_size(2)
+            .max_handshake_size(3)
+            .max_handshake_headers(4)
+            .write_buffer_size(5)
+            .max_write_buffer_size(6)
+            .max_queued_pongs(7)
+            .handshake_timeout(Duration::from_secs(8))
+            .close_timeout(Duration::from_secs(9))
+            .idle_timeout(Duration::from_secs(10))
+            .keepalive_interval(Some(Duration::from_secs(11)))
+            .deflate(DeflateConfig::default().level(1).threshold(2));
+        let literal = Config {
+            max_frame_size: 1,
+            max_message_size: 2,
+            max_handshake_size: 3,
+            max_handshake_headers: 4,
+            write_buffer_size: 5,
+            max_write_buffer_size: 6,
+            max_queued_pongs: 7,
+            handshake_timeout: Duration::from_secs(8),
+            close_timeout: Duration::from_secs(9),
+            idle_timeout: Some(Duration::from_secs(10)),
+            keepalive_interval: Some(Duration::from_secs(11)),
+            deflate: Some(DeflateConfig {
+                level: 1,
+                threshold: 2,
+                ..DeflateConfig::default()
+            }),
+        };
+        assert_eq!(config, literal);
+        assert_eq!(config.clone().deflate(None).deflate, None);
+        assert_eq!(config.idle_timeout(None).idle_timeout, None);
+        let deflate = DeflateConfig::default()
+            .server_no_context_takeover(true)
+            .client_no_context_takeover(true)
+            .server_max_window_bits(9)
+            .client_max_window_bits(10);
+        assert_eq!(
+            deflate,
+            DeflateConfig {
+                server_no_context_takeover: true,
+                client_no_context_takeover: true,
+                server_max_window_bits: 9,
+                client_max_window_bits: 10,
+                ..DeflateConfig::default()
+            }
+        );
     }
 }

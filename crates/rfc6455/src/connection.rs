@@ -10,29 +10,7 @@
 //! and bytes come out of [`Connection::pending_output`]. Timeouts and
 //! closing the transport are the caller's (see [`Connection::should_close_transport`]).
 //!
-//! # The call protocol
-//!
-//! 1. Append received bytes with `receive` (or `input_mut`).
-//! 2. Call `next_event` until it returns `Ok(None)`: it needs more bytes.
-//!    An `Err` means the peer broke the protocol: a Close frame with the
-//!    right code is already queued, and no more events will come.
-//! 3. Write out `pending_output()` and report what was written with
-//!    `advance_output`, until it is empty (or write every piece at once
-//!    with `pending_output_vectored`). Do this after every `next_event` batch (a Ping's
-//!    Pong and a Close reply are queued there) and after every `send`.
-//! 4. When `should_close_transport()` is true, flush the output and close
-//!    the transport.
-//!
-//! Memory stays bounded whatever the peer does: input is consumed as it is
-//! parsed (only a partial header or control frame waits, and the payload
-//! of a message sent as one frame, which is handed out from where it
-//! landed once complete: at most `Config::max_frame_size`), messages stop at
-//! `Config::max_message_size` (also while inflating), and once
-//! `Config::max_write_buffer_size` bytes wait to be written, `next_event`
-//! processes nothing more (it returns `Ok(None)`: write first) and `send`
-//! refuses data, so a peer that never reads cannot make us queue replies
-//! without bound. Automatic Pongs are further capped by
-//! `Config::max_queued_pongs`.
+//! The call protocol and the memory bounds are on [`Connection`].
 
 use crate::close::CloseFrame;
 use crate::config::Config;
@@ -98,7 +76,41 @@ struct Deflate {
 /// RSV1: "per-message compressed" under permessage-deflate (RFC 7692 §6).
 const RSV1: u8 = 0b100;
 
-/// One WebSocket connection, sans IO.
+/// One WebSocket connection, sans IO: bytes in, messages out; messages
+/// in, bytes out. No sockets, no clock: the same input always gives the
+/// same output.
+///
+/// # The call protocol
+///
+/// 1. Append received bytes with [`receive`](Self::receive) (or write
+///    them into [`input_mut`](Self::input_mut)).
+/// 2. Call [`next_event`](Self::next_event) until it returns `Ok(None)`:
+///    it needs more bytes. An `Err` means the peer broke the protocol: a
+///    Close frame with the right code is already queued, and no more
+///    events will come.
+/// 3. Write out [`pending_output`](Self::pending_output) and report what
+///    was written with [`advance_output`](Self::advance_output), until it
+///    is empty (or write every piece at once with
+///    [`pending_output_vectored`](Self::pending_output_vectored)). Do this
+///    after every `next_event` batch (a Ping's Pong and a Close reply are
+///    queued there) and after every [`send`](Self::send).
+/// 4. When [`should_close_transport`](Self::should_close_transport) is
+///    true, flush the output and close the transport.
+///
+/// # Memory
+///
+/// Memory stays bounded whatever the peer does: input is consumed as it is
+/// parsed (only a partial header or control frame waits, and the payload
+/// of a message sent as one frame, which is handed out from where it
+/// landed once complete: at most [`Config::max_frame_size`](crate::Config#structfield.max_frame_size)), messages
+/// stop at [`Config::max_message_size`](crate::Config#structfield.max_message_size) (also while inflating), and once
+/// [`Config::max_write_buffer_size`](crate::Config#structfield.max_write_buffer_size) bytes wait to be written,
+/// `next_event` processes nothing more (it returns `Ok(None)`: write
+/// first) and `send` refuses data, so a peer that never reads cannot make
+/// us queue replies without bound. Automatic Pongs are further capped by
+/// [`Config::max_queued_pongs`](crate::Config#structfield.max_queued_pongs).
+///
+/// # Example
 ///
 /// ```
 /// use rfc6455::{Config, Connection, Message, Role};
@@ -151,7 +163,7 @@ impl Connection {
     /// ```
     /// use rfc6455::deflate::{DeflateConfig, DeflateParams};
     /// use rfc6455::{Config, Connection, Message, Role};
-    /// let config = Config { deflate: Some(DeflateConfig::default()), ..Config::default() };
+    /// let config = Config::default().deflate(DeflateConfig::default());
     /// let params = Some(DeflateParams::default());
     /// let mut client = Connection::with_deflate(Role::Client, config.clone(), params);
     /// let mut server = Connection::with_deflate(Role::Server, config, params);

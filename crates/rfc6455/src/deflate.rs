@@ -29,10 +29,14 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 ///
 /// ```
 /// use rfc6455::deflate::DeflateConfig;
-/// let config = DeflateConfig { server_max_window_bits: 10, ..DeflateConfig::default() };
+/// let config = DeflateConfig::default().server_max_window_bits(10);
 /// assert_eq!(config.offer(), "permessage-deflate; server_max_window_bits=10; client_max_window_bits");
 /// ```
+///
+/// `#[non_exhaustive]`: build one from the default with its setters
+/// (`DeflateConfig::default().level(6).threshold(128)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeflateConfig {
     /// zlib compression level, 0 (none) to 9 (best). Default: 3, which
     /// measured within 5% of level 6's ratio on text at 2.5 times its

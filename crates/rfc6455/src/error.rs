@@ -38,8 +38,6 @@ pub enum ProtocolError {
     InvalidCloseLength,
     /// A close code not allowed on the wire (§7.4): 1002.
     InvalidCloseCode(u16),
-    /// A frame after the peer's Close frame (§5.5.1): 1002.
-    FrameAfterClose,
     /// A compressed message that is not valid DEFLATE (RFC 7692 §6.2): 1007.
     InvalidCompressedData,
 }
@@ -84,7 +82,6 @@ impl fmt::Display for ProtocolError {
             ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text"),
             ProtocolError::InvalidCloseLength => f.write_str("close payload of one byte"),
             ProtocolError::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
-            ProtocolError::FrameAfterClose => f.write_str("frame received after close"),
             ProtocolError::InvalidCompressedData => {
                 f.write_str("compressed message is not valid DEFLATE")
             }

@@ -191,11 +191,9 @@ mod handshake {
     #[tokio::test]
     async fn malformed_oversized_and_refused_requests_get_their_status() {
         let _budget = Budget::start(Budget::DEFAULT).await;
-        let config = Config {
-            max_handshake_size: 4096,
-            max_handshake_headers: 16,
-            ..Config::default()
-        };
+        let config = Config::default()
+            .max_handshake_size(4096)
+            .max_handshake_headers(16);
         let server = Server::bind("127.0.0.1:0", config)
             .await
             .unwrap()
@@ -269,10 +267,7 @@ mod handshake {
     #[tokio::test]
     async fn slowloris_is_cut_off_at_the_handshake_timeout() {
         let _budget = Budget::start(Budget::DEFAULT).await;
-        let config = Config {
-            handshake_timeout: Duration::from_millis(600),
-            ..Config::default()
-        };
+        let config = Config::default().handshake_timeout(Duration::from_millis(600));
         let running = echo_server(config).await;
         let addr = running.addr.clone();
         let start = Instant::now();
@@ -350,11 +345,9 @@ mod frames {
     #[tokio::test]
     async fn each_violation_gets_its_close_code() {
         let _budget = Budget::start(Budget::DEFAULT).await;
-        let config = Config {
-            max_frame_size: 1024,
-            max_message_size: 4096,
-            ..Config::default()
-        };
+        let config = Config::default()
+            .max_frame_size(1024)
+            .max_message_size(4096);
         let running = echo_server(config).await;
         let addr = &running.addr;
         let non_minimal = {
@@ -478,11 +471,9 @@ mod memory {
     #[tokio::test]
     async fn decompression_bomb_is_1009_within_the_limit() {
         let _budget = Budget::start(Budget::DEFAULT).await;
-        let config = Config {
-            max_message_size: 1 << 20,
-            deflate: Some(DeflateConfig::default()),
-            ..Config::default()
-        };
+        let config = Config::default()
+            .max_message_size(1 << 20)
+            .deflate(DeflateConfig::default());
         let running = echo_server(config).await;
         let addr = &running.addr;
         let mut compressed = Vec::new();
@@ -546,10 +537,7 @@ mod memory {
     #[tokio::test]
     async fn peer_that_never_reads_cannot_grow_our_memory() {
         let _budget = Budget::start(Budget::DEFAULT).await;
-        let config = Config {
-            max_write_buffer_size: 1 << 20,
-            ..Config::default()
-        };
+        let config = Config::default().max_write_buffer_size(1 << 20);
         let running = echo_server(config).await;
         let addr = &running.addr;
         let mut stream = raw_client(addr, request(addr)).await;
@@ -585,12 +573,10 @@ mod time {
     #[tokio::test]
     async fn idle_peer_gets_1001_and_a_quiet_one_gets_pings() {
         let _budget = Budget::start(Budget::DEFAULT).await;
-        let config = Config {
-            idle_timeout: Some(Duration::from_millis(500)),
-            keepalive_interval: Some(Duration::from_millis(100)),
-            close_timeout: Duration::from_secs(1),
-            ..Config::default()
-        };
+        let config = Config::default()
+            .idle_timeout(Duration::from_millis(500))
+            .keepalive_interval(Duration::from_millis(100))
+            .close_timeout(Duration::from_secs(1));
         let running = echo_server(config).await;
         let addr = &running.addr;
         // Quiet but alive: our client answers the Pings, so it stays.
@@ -767,10 +753,7 @@ mod client {
     async fn silent_server_times_out() {
         let _budget = Budget::start(Budget::DEFAULT).await;
         let (addr, _server) = hostile_server(|_| Vec::new()).await;
-        let config = Config {
-            handshake_timeout: Duration::from_millis(300),
-            ..Config::default()
-        };
+        let config = Config::default().handshake_timeout(Duration::from_millis(300));
         let start = Instant::now();
         let error = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
             .await
@@ -817,11 +800,9 @@ mod client {
             answer
         })
         .await;
-        let config = Config {
-            max_message_size: 1 << 20,
-            deflate: Some(DeflateConfig::default()),
-            ..Config::default()
-        };
+        let config = Config::default()
+            .max_message_size(1 << 20)
+            .deflate(DeflateConfig::default());
         let before = rss();
         let mut ws = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
             .await

@@ -76,11 +76,9 @@ fn rfc_client() -> ClientRequest {
 }
 
 fn config(max_size: usize, max_headers: usize) -> Config {
-    Config {
-        max_handshake_size: max_size,
-        max_handshake_headers: max_headers,
-        ..Config::default()
-    }
+    Config::default()
+        .max_handshake_size(max_size)
+        .max_handshake_headers(max_headers)
 }
 
 fn server(buf: &[u8]) -> Result<Option<(Request, usize)>, HandshakeError> {

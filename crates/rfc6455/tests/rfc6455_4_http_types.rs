@@ -13,10 +13,7 @@ const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 fn deflate_config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(DeflateConfig::default())
 }
 
 /// §1.3 and §4.1–§4.2.2 end to end in `http` types: the client's request,

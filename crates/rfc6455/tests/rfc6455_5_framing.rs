@@ -280,10 +280,7 @@ mod s5_5_control_frames {
     /// answered, once the output drains: a Ping flood costs bounded memory.
     #[test]
     fn ping_flood_keeps_only_the_latest_pong_past_the_queue_limit() {
-        let config = Config {
-            max_queued_pongs: 2,
-            ..Config::default()
-        };
+        let config = Config::default().max_queued_pongs(2);
         let mut conn = Connection::new(Role::Server, config);
         let mut wire = Vec::new();
         for i in 0..1000u32 {
@@ -306,10 +303,7 @@ mod s5_5_control_frames {
 
     #[test]
     fn held_back_pong_goes_out_before_our_close() {
-        let config = Config {
-            max_queued_pongs: 1,
-            ..Config::default()
-        };
+        let config = Config::default().max_queued_pongs(1);
         let mut conn = Connection::new(Role::Server, config);
         let mut wire = client_frame(true, PING, b"a");
         wire.extend(client_frame(true, PING, b"b"));
@@ -341,11 +335,7 @@ mod limits {
     use super::*;
 
     fn small() -> Connection {
-        let config = Config {
-            max_frame_size: 100,
-            max_message_size: 150,
-            ..Config::default()
-        };
+        let config = Config::default().max_frame_size(100).max_message_size(150);
         Connection::new(Role::Server, config)
     }
 
@@ -384,10 +374,7 @@ mod limits {
     /// `send` refuses data, until the output is written.
     #[test]
     fn full_output_stops_processing_and_refuses_sends() {
-        let config = Config {
-            max_write_buffer_size: 100,
-            ..Config::default()
-        };
+        let config = Config::default().max_write_buffer_size(100);
         let mut conn = Connection::new(Role::Server, config);
         conn.send(Message::Binary(vec![0; 120].into())).unwrap();
         assert!(conn.is_output_full());
@@ -473,11 +460,7 @@ mod hostile_input {
                 }
             }
             for role in [Role::Server, Role::Client] {
-                let config = Config {
-                    max_frame_size: 64,
-                    max_message_size: 128,
-                    ..Config::default()
-                };
+                let config = Config::default().max_frame_size(64).max_message_size(128);
                 let mut conn = Connection::new(role, config);
                 let mut rest = &input[..];
                 let mut closes = 0;

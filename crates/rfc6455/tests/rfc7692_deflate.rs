@@ -10,10 +10,7 @@ use rfc6455::{Config, Connection, Error, HandshakeError, Message, ProtocolError,
 use support::*;
 
 fn deflate_config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(DeflateConfig::default())
 }
 
 fn pair(params: DeflateParams) -> (Connection, Connection) {
@@ -131,10 +128,8 @@ mod s5_negotiation {
 
     #[test]
     fn client_fails_on_what_it_did_not_offer() {
-        let request = ClientRequest::new("h", "/").with_deflate(DeflateConfig {
-            server_max_window_bits: 10,
-            ..DeflateConfig::default()
-        });
+        let request = ClientRequest::new("h", "/")
+            .with_deflate(DeflateConfig::default().server_max_window_bits(10));
         for answer in [
             "permessage-deflate; server_max_window_bits=11",
             "permessage-deflate; client_max_window_bits",
@@ -305,10 +300,7 @@ mod bounded_inflate {
         let mut bomb = Vec::new();
         deflater.compress(&vec![b'a'; 900 << 10], &mut bomb);
         assert!(bomb.len() <= 1024, "{} bytes", bomb.len());
-        let config = Config {
-            max_message_size: 64 << 10,
-            ..deflate_config()
-        };
+        let config = deflate_config().max_message_size(64 << 10);
         let mut conn =
             Connection::with_deflate(Role::Server, config, Some(DeflateParams::default()));
         let error = assert_fails_with(
@@ -373,13 +365,7 @@ mod round_trip {
     fn empty_messages_compressed_one_after_another() {
         // zlib flushes nothing for an empty message after another; each
         // must still carry the empty block of §7.2.3.6 (found by fuzzing).
-        let config = Config {
-            deflate: Some(DeflateConfig {
-                threshold: 0,
-                ..DeflateConfig::default()
-            }),
-            ..Config::default()
-        };
+        let config = Config::default().deflate(DeflateConfig::default().threshold(0));
         let params = Some(DeflateParams::default());
         let mut client = Connection::with_deflate(Role::Client, config.clone(), params);
         let mut server = Connection::with_deflate(Role::Server, config, params);

@@ -96,10 +96,7 @@ async fn echo_over_wss_by_name_and_by_ip() {
 #[tokio::test]
 async fn echo_over_wss_with_deflate() {
     let pki = Pki::new();
-    let config = Config {
-        deflate: Some(rfc6455::deflate::DeflateConfig::default()),
-        ..Config::default()
-    };
+    let config = Config::default().deflate(rfc6455::deflate::DeflateConfig::default());
     let (port, mut served) = echo_server(pki.acceptor(), config.clone(), 1).await;
     within("deflate echo", async {
         let url = format!("wss://localhost:{port}");

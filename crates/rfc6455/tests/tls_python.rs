@@ -145,10 +145,7 @@ async fn finish(child: Child, what: &str) -> String {
 fn deflate_config() -> Config {
     // websockets offers and accepts permessage-deflate by default: both
     // extensions meet over TLS too.
-    Config {
-        deflate: Some(rfc6455::deflate::DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(rfc6455::deflate::DeflateConfig::default())
 }
 
 #[tokio::test]

@@ -163,10 +163,7 @@ mod s4_opening_handshake {
 
     #[tokio::test]
     async fn slow_handshake_times_out() {
-        let config = Config {
-            handshake_timeout: Duration::from_millis(200),
-            ..Config::default()
-        };
+        let config = Config::default().handshake_timeout(Duration::from_millis(200));
         let (addr, server) =
             one_raw_server(move |stream| rfc6455::accept_with_config(stream, config)).await;
         let mut stream = TcpStream::connect(&addr).await.unwrap();
@@ -275,10 +272,7 @@ mod s7_closing {
 
     #[tokio::test]
     async fn peer_that_never_answers_close_times_out() {
-        let config = Config {
-            close_timeout: Duration::from_millis(200),
-            ..Config::default()
-        };
+        let config = Config::default().close_timeout(Duration::from_millis(200));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {

@@ -22,10 +22,7 @@ use std::sync::Arc;
 /// assert_eq!(config.max_message_size, rfc6455::Config::default().max_message_size);
 /// ```
 pub fn config() -> Config {
-    Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    }
+    Config::default().deflate(DeflateConfig::default())
 }
 
 /// Parses `--name VALUE` flags from `args` into the named slots; fails on

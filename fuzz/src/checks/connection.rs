@@ -45,24 +45,16 @@ pub fn check(role: Role, data: &[u8]) {
     let mut input = Input::new(data);
     let config = match input.byte() % 4 {
         0 => Config::default(),
-        1 => Config {
-            max_frame_size: 64,
-            max_message_size: 256,
-            max_write_buffer_size: 200,
-            max_queued_pongs: 2,
-            ..Config::default()
-        },
-        2 => Config {
-            max_frame_size: 1 << 20,
-            max_message_size: 100,
-            max_queued_pongs: 1,
-            ..Config::default()
-        },
-        _ => Config {
-            max_frame_size: 0,
-            max_message_size: 0,
-            ..Config::default()
-        },
+        1 => Config::default()
+            .max_frame_size(64)
+            .max_message_size(256)
+            .max_write_buffer_size(200)
+            .max_queued_pongs(2),
+        2 => Config::default()
+            .max_frame_size(1 << 20)
+            .max_message_size(100)
+            .max_queued_pongs(1),
+        _ => Config::default().max_frame_size(0).max_message_size(0),
     };
     let mut pair = Pair::new(role, config);
     for _ in 0..512 {

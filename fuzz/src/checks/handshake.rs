@@ -32,11 +32,9 @@ const MAX_FIELDS: usize = 256;
 fn configs() -> [Config; 2] {
     [
         Config::default(),
-        Config {
-            max_handshake_size: 256,
-            max_handshake_headers: 8,
-            ..Config::default()
-        },
+        Config::default()
+            .max_handshake_size(256)
+            .max_handshake_headers(8),
     ]
 }
 
@@ -321,11 +319,9 @@ fn check_rebuilt_request(request: &Request) {
     }
     let mut wire = Vec::new();
     client.encode(&mut wire);
-    let roomy = Config {
-        max_handshake_size: 1 << 20,
-        max_handshake_headers: 1024,
-        ..Config::default()
-    };
+    let roomy = Config::default()
+        .max_handshake_size(1 << 20)
+        .max_handshake_headers(1024);
     let (again, n) = parse_request(&wire, &roomy)
         .unwrap_or_else(|e| panic!("our own request is refused ({e}): {wire:02x?}"))
         .expect("our own request is complete");

@@ -62,14 +62,11 @@ pub fn check(data: &[u8]) {
             client_max_window_bits: 9 + (b >> 5) % 7,
         }
     });
-    let config = Config {
-        deflate: deflate.map(|_| DeflateConfig {
-            level: u32::from(input.byte() % 10),
-            threshold: usize::from(input.byte() & 0x7f),
-            ..DeflateConfig::default()
-        }),
-        ..Config::default()
-    };
+    let config = Config::default().deflate(deflate.map(|_| {
+        DeflateConfig::default()
+            .level(u32::from(input.byte() % 10))
+            .threshold(usize::from(input.byte() & 0x7f))
+    }));
     let mut sender = Connection::with_deflate(sender_role, config.clone(), deflate);
     let mut on_wire = Vec::new();
     let mut expected = Vec::new();

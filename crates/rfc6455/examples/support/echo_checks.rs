@@ -10,10 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Text and Binary come back, a Ping is answered, and the closing
 /// handshake completes; with permessage-deflate negotiated.
 pub(crate) async fn round_trip(addr: SocketAddr) {
-    let config = Config {
-        deflate: Some(DeflateConfig::default()),
-        ..Config::default()
-    };
+    let config = Config::default().deflate(DeflateConfig::default());
     let mut ws = rfc6455::connect_with_config(format!("ws://{addr}/"), config)
         .await
         .expect("the opening handshake");

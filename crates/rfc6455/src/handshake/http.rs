@@ -14,7 +14,7 @@
 //!
 //! Does not own the rules: every check runs the code the byte parsers run,
 //! on the header fields the other stack parsed. Nor the limits
-//! ([`Config::max_handshake_size`](crate::Config::max_handshake_size) and
+//! ([`Config::max_handshake_size`](crate::Config#structfield.max_handshake_size) and
 //! `max_handshake_headers`): the stack that read the head enforces its own.
 
 use super::client::ClientRequest;
@@ -113,7 +113,7 @@ impl Request {
     /// #     .header("Sec-WebSocket-Version", "13")
     /// #     .header("Sec-WebSocket-Protocol", "chat, superchat")
     /// #     .header("Sec-WebSocket-Extensions", "permessage-deflate").body(())?;
-    /// let config = Config { deflate: Some(DeflateConfig::default()), ..Config::default() };
+    /// let config = Config::default().deflate(DeflateConfig::default());
     /// let checked = Request::from_http(&request)?;
     /// let (response, deflate) = checked.accept_http(Some("chat"), &config)?;
     /// assert_eq!(response.status(), http::StatusCode::SWITCHING_PROTOCOLS);
@@ -319,7 +319,7 @@ impl ClientRequest {
 ///   handshake writes them, so they must agree with it (the URI's
 ///   authority; the token `websocket`; the token `upgrade`; `13`);
 /// - `Sec-WebSocket-Extensions` is refused: permessage-deflate is offered
-///   through [`Config::deflate`](crate::Config::deflate) (or
+///   through [`Config::deflate`](crate::Config#structfield.deflate) (or
 ///   [`ClientRequest::with_deflate`]);
 /// - a body (`Transfer-Encoding`, `Content-Length` other than 0) is refused.
 ///

@@ -17,16 +17,20 @@
 //!
 //! Does not own: sockets and timeouts (the tokio layer), URL parsing, and
 //! policy about origins, resources or authentication: the application
-//! decides and refuses with [`HandshakeError::Rejected`]. No extension is
-//! offered or accepted in this version, so a server's
-//! `Sec-WebSocket-Extensions` fails the client's handshake (§4.1 item 5).
+//! decides and refuses with [`HandshakeError::Rejected`]. The one extension
+//! is permessage-deflate (RFC 7692), offered by a client and accepted by a
+//! server when [`Config::deflate`](crate::Config#structfield.deflate) is
+//! set; its parameters are negotiated in [`deflate`](crate::deflate). A
+//! server's `Sec-WebSocket-Extensions` that names anything the client did
+//! not offer fails the client's handshake (§4.1 item 5,
+//! [`HandshakeError::UnofferedExtension`]).
 //!
 //! The parsers work like `httparse`, which they use: they take the bytes
 //! read so far and answer `Ok(None)` while the head is incomplete, or the
 //! parsed head and how many bytes it took. Bytes after the head are the
 //! first frames and are left alone. They never read more than
-//! [`Config::max_handshake_size`] bytes, hold at most
-//! [`Config::max_handshake_headers`] header fields, never panic, and
+//! [`Config::max_handshake_size`](crate::Config#structfield.max_handshake_size) bytes, hold at most
+//! [`Config::max_handshake_headers`](crate::Config#structfield.max_handshake_headers) header fields, never panic, and
 //! allocate only copies of the (bounded) head.
 //!
 //! ```
