@@ -46,6 +46,7 @@ impl CloseCode {
     pub const TLS_HANDSHAKE: CloseCode = CloseCode(1015);
 
     /// The numeric code.
+    #[must_use]
     pub const fn as_u16(self) -> u16 {
         self.0
     }
@@ -54,6 +55,7 @@ impl CloseCode {
     /// 1007–1011 and the registered/private range 3000–4999 (RFC 6455
     /// §7.4.1, §7.4.2). 1004–1006 and 1015 are reserved, 0–999 unused,
     /// 1012–2999 reserved for future RFCs, 5000 and up undefined.
+    #[must_use]
     pub const fn is_valid_on_wire(self) -> bool {
         matches!(self.0, 1000..=1003 | 1007..=1011 | 3000..=4999)
     }
@@ -117,6 +119,7 @@ impl CloseFrame {
 
     /// The payload bytes of this close frame; a reason longer than 123
     /// bytes is cut at a character boundary so the payload fits in 125.
+    #[must_use]
     pub fn to_payload(&self) -> Bytes {
         let mut end = self.reason.len().min(123);
         while !self.reason.is_char_boundary(end) {

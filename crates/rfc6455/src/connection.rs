@@ -152,6 +152,7 @@ pub struct Connection {
 impl Connection {
     /// A connection in the open state, right after an opening handshake
     /// that negotiated no extension.
+    #[must_use]
     pub fn new(role: Role, config: Config) -> Self {
         Self::with_deflate(role, config, None)
     }
@@ -174,6 +175,7 @@ impl Connection {
     /// assert_eq!(server.next_event()?, Some(Message::text(text)));
     /// # Ok::<(), rfc6455::Error>(())
     /// ```
+    #[must_use]
     pub fn with_deflate(role: Role, config: Config, params: Option<DeflateParams>) -> Self {
         let deflate = params.map(|p| {
             let settings = config.deflate.clone().unwrap_or_default();
@@ -212,11 +214,13 @@ impl Connection {
     }
 
     /// This end's role.
+    #[must_use]
     pub fn role(&self) -> Role {
         self.role
     }
 
     /// The limits this connection enforces.
+    #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -485,6 +489,7 @@ impl Connection {
     /// Only a hint: every buffered byte counts as this frame's, so bytes
     /// of later frames already in the input make it smaller (down to 0),
     /// never larger.
+    #[must_use]
     pub fn frame_bytes_missing(&self) -> usize {
         // Unconsumed payload, buffered or not: held frames keep theirs in
         // the input, others consume theirs as it arrives.
@@ -708,6 +713,7 @@ impl Connection {
 
     /// Fills `dst` with the oldest pieces of the pending output, for a
     /// vectored write (`writev`); returns how many slots it filled.
+    #[must_use]
     pub fn pending_output_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
         self.output.chunks_vectored(dst)
     }
@@ -716,6 +722,7 @@ impl Connection {
     /// written: `next_event` then processes no input and `send` refuses
     /// data until some of [`pending_output`](Self::pending_output) is
     /// written.
+    #[must_use]
     pub fn is_output_full(&self) -> bool {
         self.output.len() >= self.config.max_write_buffer_size
     }
@@ -735,22 +742,26 @@ impl Connection {
 
     /// Whether a Close frame has been queued (by us, as a reply, or
     /// because the connection failed).
+    #[must_use]
     pub fn close_sent(&self) -> bool {
         self.close_sent
     }
 
     /// Whether the peer's Close frame has been received.
+    #[must_use]
     pub fn close_received(&self) -> bool {
         self.close_received
     }
 
     /// Whether the connection failed on a protocol violation or a limit.
+    #[must_use]
     pub fn is_failed(&self) -> bool {
         self.failed
     }
 
     /// Whether no more messages will be received: the peer's Close arrived
     /// or the connection failed.
+    #[must_use]
     pub fn is_closed(&self) -> bool {
         self.close_received || self.failed
     }
@@ -760,11 +771,13 @@ impl Connection {
     /// (§7.1.1: the server closes TCP first), and after a failure on either
     /// side (§7.1.7). A client whose closing handshake completed should
     /// instead wait, with a timeout, for the server to close TCP.
+    #[must_use]
     pub fn should_close_transport(&self) -> bool {
         self.failed || (self.role == Role::Server && self.close_sent && self.close_received)
     }
 
     /// Whether neither side has started closing: messages flow both ways.
+    #[must_use]
     pub fn is_open(&self) -> bool {
         !self.close_sent && !self.close_received && !self.failed
     }

@@ -104,6 +104,7 @@ impl DeflateParams {
     /// let params = DeflateParams { client_no_context_takeover: true, ..DeflateParams::default() };
     /// assert_eq!(params.to_response(), "permessage-deflate; client_no_context_takeover");
     /// ```
+    #[must_use]
     pub fn to_response(&self) -> String {
         let mut out = extension_value(
             self.server_no_context_takeover,
@@ -248,6 +249,7 @@ impl DeflateConfig {
     /// The client's offer (RFC 7692 §5.1, §7.1): the extension name, the
     /// parameters this config asks for, and `client_max_window_bits`
     /// (value-less when any window is fine) so the server may limit ours.
+    #[must_use]
     pub fn offer(&self) -> String {
         let mut out = extension_value(
             self.server_no_context_takeover,
@@ -406,6 +408,7 @@ impl Inflater {
     /// A decompressor for a peer whose window is at most 2^`window_bits`
     /// and that resets its context after each message if
     /// `no_context_takeover`.
+    #[must_use]
     pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
         Inflater {
             state: None,
@@ -519,6 +522,7 @@ pub struct Deflater {
 impl Deflater {
     /// A compressor with a window of at most 2^`window_bits` that resets its
     /// context after each message if `no_context_takeover`.
+    #[must_use]
     pub fn new(window_bits: u8, no_context_takeover: bool, level: u32) -> Self {
         Deflater {
             state: None,
@@ -532,6 +536,7 @@ impl Deflater {
     /// DEFLATE with a 256-byte window (it would silently use 512 bytes and
     /// break a peer holding us to 8 bits), so with 8 bits every message is
     /// sent uncompressed, which the extension allows (RFC 7692 §6).
+    #[must_use]
     pub fn can_compress(&self) -> bool {
         self.window_bits >= 9
     }

@@ -44,6 +44,7 @@ pub enum ProtocolError {
 
 impl ProtocolError {
     /// The close code this violation is answered with (RFC 6455 §7.4.1).
+    #[must_use]
     pub fn close_code(self) -> CloseCode {
         match self {
             ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData => {
@@ -136,6 +137,7 @@ pub enum HandshakeError {
 
 impl HandshakeError {
     /// The HTTP status a server answers this failure with.
+    #[must_use]
     pub fn status(&self) -> u16 {
         match self {
             HandshakeError::TooLarge { .. } => 431,
@@ -205,6 +207,7 @@ pub enum TlsError {
     /// rustls failed: the certificate is not trusted, has expired or names
     /// another host; the peer sent an alert; the bytes are not TLS.
     #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     Rustls(rustls::Error),
 }
 
@@ -290,6 +293,7 @@ pub enum Error {
 
 impl Error {
     /// The close code the connection sent because of this error, if any.
+    #[must_use]
     pub fn close_code(&self) -> Option<CloseCode> {
         match self {
             Error::Protocol(e) => Some(e.close_code()),

@@ -41,6 +41,7 @@ impl OpCode {
     }
 
     /// The 4-bit wire value.
+    #[must_use]
     pub fn as_u8(self) -> u8 {
         match self {
             OpCode::Continuation => 0x0,
@@ -53,6 +54,7 @@ impl OpCode {
     }
 
     /// Whether this is a control opcode (Close, Ping, Pong; §5.5).
+    #[must_use]
     pub fn is_control(self) -> bool {
         self.as_u8() & 0x8 != 0
     }
@@ -92,6 +94,7 @@ pub struct FrameHeader {
 
 impl FrameHeader {
     /// A header with no RSV bits set.
+    #[must_use]
     pub fn new(fin: bool, opcode: OpCode, mask: Option<[u8; 4]>, payload_len: u64) -> Self {
         FrameHeader {
             fin,
@@ -177,6 +180,7 @@ impl FrameHeader {
     }
 
     /// The number of bytes [`encode`](Self::encode) writes.
+    #[must_use]
     pub fn encoded_len(&self) -> usize {
         let len_bytes = match self.payload_len {
             0..=125 => 0,

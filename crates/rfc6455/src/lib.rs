@@ -46,6 +46,13 @@
 //! # Features
 //!
 //! - `tokio` (default): the IO layer.
+//! - `simd` (default): SIMD masking (SSE2 and AVX2 on x86_64, picked at
+//!   run time; NEON on aarch64) and SIMD UTF-8 validation (`simdutf8`).
+//!   Without it both use portable safe code only, with the same results
+//!   (the [`mask`] tests check every implementation against the scalar
+//!   reference).
+//! - `internals` (off): each masking implementation on its own, for the
+//!   workspace's benchmarks. Not part of the stable API.
 //! - `rustls` (off by default): `wss://`. [`connect`] then takes `wss://`
 //!   URLs, checking the server against the `webpki-roots` trust anchors
 //!   (or a configuration of yours, through [`Connector`]), and a server
@@ -65,6 +72,9 @@
 //! ```
 #![warn(missing_docs, unreachable_pub)]
 #![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// Queries and builders whose result is the point: ignoring one is a bug.
+#![warn(clippy::must_use_candidate, clippy::return_self_not_must_use)]
 
 mod close;
 mod config;
@@ -89,6 +99,7 @@ pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
 
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use io::{
     accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
     connect_with_connector, tls, Connector, MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server,

@@ -19,17 +19,20 @@ pub struct Utf8Bytes(Bytes);
 
 impl Utf8Bytes {
     /// The text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         // The invariant of this type: the bytes are valid UTF-8.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// The underlying bytes.
+    #[must_use]
     pub fn as_bytes(&self) -> &Bytes {
         &self.0
     }
 
     /// Unwraps into the underlying bytes.
+    #[must_use]
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
@@ -121,6 +124,7 @@ impl Message {
     }
 
     /// Whether this is a Text or Binary message.
+    #[must_use]
     pub fn is_data(&self) -> bool {
         matches!(self, Message::Text(_) | Message::Binary(_))
     }
@@ -136,31 +140,37 @@ impl Message {
     }
 
     /// Whether this is a Text message.
+    #[must_use]
     pub fn is_text(&self) -> bool {
         matches!(self, Message::Text(_))
     }
 
     /// Whether this is a Binary message.
+    #[must_use]
     pub fn is_binary(&self) -> bool {
         matches!(self, Message::Binary(_))
     }
 
     /// Whether this is a Ping.
+    #[must_use]
     pub fn is_ping(&self) -> bool {
         matches!(self, Message::Ping(_))
     }
 
     /// Whether this is a Pong.
+    #[must_use]
     pub fn is_pong(&self) -> bool {
         matches!(self, Message::Pong(_))
     }
 
     /// Whether this is a Close.
+    #[must_use]
     pub fn is_close(&self) -> bool {
         matches!(self, Message::Close(_))
     }
 
     /// The payload's length in bytes.
+    #[must_use]
     pub fn len(&self) -> usize {
         match self {
             Message::Text(t) => t.len(),
@@ -171,12 +181,14 @@ impl Message {
     }
 
     /// Whether the payload is empty.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The payload as bytes, without a copy for data, Ping and Pong
     /// (for Close, the encoded code and reason).
+    #[must_use]
     pub fn into_data(self) -> Bytes {
         match self {
             Message::Text(t) => t.into_bytes(),
@@ -214,6 +226,7 @@ impl Message {
     }
 
     /// The payload bytes (for Close, the encoded code and reason).
+    #[must_use]
     pub fn payload(&self) -> Bytes {
         match self {
             Message::Text(t) => t.as_bytes().clone(),

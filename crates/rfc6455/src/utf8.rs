@@ -32,6 +32,7 @@ pub struct Utf8Validator {
 
 impl Utf8Validator {
     /// A validator at the start of a text.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }

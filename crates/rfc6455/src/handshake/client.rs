@@ -60,6 +60,7 @@ pub struct ServerResponse {
 impl ServerResponse {
     /// The value of the first header field called `name`, compared
     /// case-insensitively.
+    #[must_use]
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         find_header(&self.headers, name)
     }
@@ -77,6 +78,7 @@ impl ClientRequest {
     /// space, non-ASCII) are percent-encoded rather than sent raw, so neither
     /// can break the request apart; a host in Unicode must be given in its
     /// ASCII (punycode) form.
+    #[must_use]
     pub fn new(host: &str, resource: &str) -> Self {
         let mut path = String::with_capacity(resource.len() + 1);
         if !resource.starts_with('/') {
@@ -109,6 +111,7 @@ impl ClientRequest {
     /// let text = String::from_utf8(out).unwrap();
     /// assert!(text.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"));
     /// ```
+    #[must_use]
     pub fn with_deflate(mut self, config: DeflateConfig) -> Self {
         self.deflate = Some(config);
         self
@@ -146,6 +149,7 @@ impl ClientRequest {
     /// appears twice, which §4.1 item 10 forbids. Use
     /// [`ClientRequest::try_with_protocols`] for names that are not
     /// constants of the program.
+    #[must_use]
     pub fn with_protocols<I, S>(self, protocols: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -202,6 +206,7 @@ impl ClientRequest {
     /// `Transfer-Encoding`), or `value` holds a control character such as
     /// CR or LF. Use [`ClientRequest::try_with_header`] for values that come
     /// from outside the program.
+    #[must_use]
     pub fn with_header(self, name: &str, value: &str) -> Self {
         match self.try_with_header(name, value) {
             Ok(request) => request,
@@ -226,21 +231,25 @@ impl ClientRequest {
     }
 
     /// The `Sec-WebSocket-Key` this request sends (§4.1 item 7).
+    #[must_use]
     pub fn key(&self) -> &str {
         &self.key
     }
 
     /// The subprotocols offered, most preferred first (§4.1 item 10).
+    #[must_use]
     pub fn protocols(&self) -> &[String] {
         &self.protocols
     }
 
     /// The `Host` value, as it will be sent.
+    #[must_use]
     pub fn host(&self) -> &str {
         &self.host
     }
 
     /// The Request-URI, as it will be sent.
+    #[must_use]
     pub fn resource(&self) -> &str {
         &self.resource
     }
@@ -248,12 +257,14 @@ impl ClientRequest {
     /// Whether the request is for a `wss://` URI (RFC 6455 §3): made by
     /// [`from_uri`](Self::from_uri) (or [`IntoClientRequest`](super::IntoClientRequest))
     /// from one; [`ClientRequest::new`] is for `ws://`.
+    #[must_use]
     pub fn is_tls(&self) -> bool {
         self.tls
     }
 
     /// The permessage-deflate settings offered, if any
     /// ([`with_deflate`](Self::with_deflate)).
+    #[must_use]
     pub fn deflate(&self) -> Option<&DeflateConfig> {
         self.deflate.as_ref()
     }

@@ -177,6 +177,7 @@ fn check_http(
 /// assert_eq!(response.headers()["sec-websocket-version"], "13");
 /// assert_eq!(response.body(), "Sec-WebSocket-Version missing or not 13");
 /// ```
+#[must_use]
 pub fn reject_http(error: &HandshakeError) -> http::Response<()> {
     let status = reject_status(error);
     let mut response = http::Response::new(());

@@ -84,6 +84,7 @@ pub const VERSION: &str = "13";
 /// // The example of RFC 6455 §1.3.
 /// assert_eq!(accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
+#[must_use]
 pub fn accept_key(key: &[u8]) -> String {
     let mut sha1 = Sha1::new();
     sha1.update(key);
@@ -105,6 +106,7 @@ pub fn accept_key(key: &[u8]) -> String {
 /// assert_eq!(key.len(), 24);
 /// assert_ne!(key, generate_key());
 /// ```
+#[must_use]
 pub fn generate_key() -> String {
     use rand::TryRngCore as _;
     let mut nonce = [0u8; 16];

@@ -217,6 +217,7 @@ impl Request {
     /// assert_eq!(request.header("cookie"), Some(&b"id=7"[..]));
     /// # Ok::<(), rfc6455::HandshakeError>(())
     /// ```
+    #[must_use]
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         find_header(&self.headers, name)
     }
@@ -258,6 +259,7 @@ impl Request {
     /// The permessage-deflate parameters this server agrees to, given its
     /// settings: the first of the client's offers that is valid and
     /// acceptable (RFC 7692 §5, §7.1), or `None`.
+    #[must_use]
     pub fn negotiate_deflate(&self, config: &DeflateConfig) -> Option<DeflateParams> {
         let offers = self
             .headers

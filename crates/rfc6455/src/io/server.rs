@@ -162,6 +162,7 @@ impl Server {
     }
 
     /// Most connections at a time, handshaking or open. Default: 10,000.
+    #[must_use]
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max;
         self
@@ -169,6 +170,7 @@ impl Server {
 
     /// How long a graceful shutdown waits for open connections to finish
     /// their closing handshakes. Default: 10 s.
+    #[must_use]
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -177,6 +179,7 @@ impl Server {
     /// Decides on each valid request (RFC 6455 §4.2.2 items 2–4: origin,
     /// resource, subprotocol, authentication). Default: accept, no
     /// subprotocol.
+    #[must_use]
     pub fn policy<F>(mut self, policy: F) -> Self
     where
         F: Fn(&Request) -> Result<Option<String>, u16> + Send + Sync + 'static,
@@ -186,6 +189,7 @@ impl Server {
     }
 
     /// A handle that stops this server.
+    #[must_use]
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle {
             signal: Arc::clone(&self.signal),

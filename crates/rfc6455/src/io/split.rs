@@ -160,6 +160,7 @@ where
     /// ticker.abort();
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn split(self) -> (WriteHalf<S>, ReadHalf<S>) {
         let shared = Arc::new(Shared {
             ws: Mutex::new(self),
@@ -174,6 +175,7 @@ where
 
 impl<S> ReadHalf<S> {
     /// Whether `writer` is the other half of this one.
+    #[must_use]
     pub fn is_pair_of(&self, writer: &WriteHalf<S>) -> bool {
         Arc::ptr_eq(&self.shared, &writer.shared)
     }

@@ -150,6 +150,7 @@ where
     }
 
     /// The subprotocol the handshake selected, if any.
+    #[must_use]
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
     }
@@ -167,6 +168,7 @@ where
     }
 
     /// The sans-IO connection inside.
+    #[must_use]
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
@@ -177,6 +179,7 @@ where
     }
 
     /// The transport.
+    #[must_use]
     pub fn get_ref(&self) -> &S {
         &self.io
     }

@@ -98,6 +98,7 @@ pub enum MaybeTlsStream {
 
 impl MaybeTlsStream {
     /// The TCP stream underneath (for its addresses or socket options).
+    #[must_use]
     pub fn tcp(&self) -> &TcpStream {
         match self {
             MaybeTlsStream::Plain(tcp) => tcp,
@@ -107,6 +108,7 @@ impl MaybeTlsStream {
     }
 
     /// Whether the stream is TLS.
+    #[must_use]
     pub fn is_tls(&self) -> bool {
         !matches!(self, MaybeTlsStream::Plain(_))
     }
@@ -257,6 +259,7 @@ fn server_name(host: &str) -> Result<rustls::pki_types::ServerName<'static>, Err
 /// safe default protocol versions (TLS 1.2 and 1.3), no client certificate,
 /// ALPN `http/1.1` (RFC 6455 runs over HTTP/1.1).
 #[cfg(feature = "rustls")]
+#[must_use]
 pub fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)

@@ -42,7 +42,11 @@ mod sse2;
 mod tests;
 
 pub use scalar::apply_mask_scalar;
+#[cfg(any(test, feature = "internals"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "internals")))]
 pub use word::apply_mask_word;
+#[cfg(not(any(test, feature = "internals")))]
+use word::apply_mask_word;
 
 /// The signature every implementation shares.
 type MaskFn = fn(&mut [u8], [u8; 4], usize);
@@ -134,6 +138,9 @@ fn best() -> MaskFn {
 }
 
 /// One implementation of masking, as [`implementations`] lists them.
+/// Feature `internals`: not part of the stable API.
+#[cfg(any(test, feature = "internals"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "internals")))]
 #[derive(Clone, Copy, Debug)]
 pub struct Implementation {
     /// `"scalar"`, `"word"`, `"sse2"`, `"avx2"` or `"neon"`.
@@ -144,7 +151,7 @@ pub struct Implementation {
 
 /// Every implementation this build has and this CPU runs, slowest first:
 /// for tests and benchmarks that compare them. [`apply_mask`] picks the
-/// last one.
+/// last one. Feature `internals`: not part of the stable API.
 ///
 /// ```
 /// use rfc6455::mask::{apply_mask_scalar, implementations};
@@ -157,6 +164,9 @@ pub struct Implementation {
 ///     assert_eq!(fast, reference, "{}", imp.name);
 /// }
 /// ```
+#[cfg(any(test, feature = "internals"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "internals")))]
+#[must_use]
 pub fn implementations() -> Vec<Implementation> {
     #[allow(unused_mut)] // Only the portable paths without SIMD.
     let mut all = vec![

@@ -7,18 +7,10 @@ use super::{rotate, scalar::apply_mask_scalar};
 /// XORs `buf` with `key` eight bytes at a time, as if `buf` started
 /// `offset` bytes into the payload. Safe code only, on any target.
 ///
-/// [`apply_mask`](super::apply_mask) uses it where SIMD is unavailable;
-/// it is public so benchmarks can compare it.
-///
-/// ```
-/// use rfc6455::mask::{apply_mask_scalar, apply_mask_word};
-/// let key = [1, 2, 3, 4];
-/// let mut fast = [0xaa; 21];
-/// let mut reference = fast;
-/// apply_mask_word(&mut fast, key, 3);
-/// apply_mask_scalar(&mut reference, key, 3);
-/// assert_eq!(fast, reference);
-/// ```
+/// [`apply_mask`](super::apply_mask) uses it where SIMD is unavailable.
+/// Public with feature `internals` alone, for the benchmarks that compare
+/// implementations; `mask::tests` checks it against the scalar reference.
+#[cfg_attr(not(any(test, feature = "internals")), allow(unreachable_pub))]
 pub fn apply_mask_word(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset);
     let [a, b, c, d] = key;
