@@ -63,7 +63,7 @@ pub struct Config {
     /// for a server to close TCP after it (tokio layer). Default: 5 s.
     pub close_timeout: Duration,
     /// Closes the connection (1001, and [`Error::Timeout`](crate::Error::Timeout)
-    /// `"idle"`) when nothing arrives from the peer for this long while the
+    /// with [`TimeoutKind::Idle`](crate::TimeoutKind::Idle)) when nothing arrives from the peer for this long while the
     /// tokio layer waits for a message. Combine with `keepalive_interval`
     /// (shorter) so that a live but quiet peer answers Pings in time.
     /// Default: `None` (no idle timeout).

@@ -22,7 +22,6 @@ use crate::message::{Message, Utf8Bytes};
 use crate::output::{OutputQueue, ZERO_COPY_MIN};
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
-use rand::RngCore;
 use std::io::IoSlice;
 
 /// Which end of the connection this is. It decides the masking direction
@@ -656,10 +655,8 @@ impl Connection {
 
     fn write_frame_rsv(&mut self, opcode: OpCode, rsv: u8, payload: &[u8]) {
         let mask = match self.role {
-            // §5.3: a fresh, unpredictable key for every frame. The
-            // thread's generator (ChaCha, seeded from the OS) costs a
-            // connection nothing to hold, where one of its own took 320 bytes.
-            Role::Client => Some(rand::rng().next_u32().to_ne_bytes()),
+            // §5.3: a fresh, unpredictable key for every frame.
+            Role::Client => Some(crate::random::mask_key()),
             Role::Server => None,
         };
         let mut header = FrameHeader::new(true, opcode, mask, payload.len() as u64);

@@ -92,6 +92,50 @@ impl fmt::Display for ProtocolError {
 
 impl std::error::Error for ProtocolError {}
 
+/// Which limit of [`Config`](crate::Config) an opening handshake's head
+/// broke ([`HandshakeError::TooLarge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HandshakeLimit {
+    /// More than `Config::max_handshake_size` bytes.
+    Bytes,
+    /// More header fields than `Config::max_handshake_headers`.
+    Headers,
+}
+
+impl fmt::Display for HandshakeLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HandshakeLimit::Bytes => "bytes",
+            HandshakeLimit::Headers => "headers",
+        })
+    }
+}
+
+/// Which timeout of the tokio layer elapsed ([`Error::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// The opening handshake (and, for a server over TLS, the TLS
+    /// handshake before it) took longer than `Config::handshake_timeout`.
+    Handshake,
+    /// The peer did not finish the closing handshake within
+    /// `Config::close_timeout`.
+    Close,
+    /// Nothing arrived from the peer for `Config::idle_timeout`.
+    Idle,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Handshake => "handshake",
+            TimeoutKind::Close => "close",
+            TimeoutKind::Idle => "idle",
+        })
+    }
+}
+
 /// Why an opening handshake failed (RFC 6455 §4). On the server side each
 /// maps to the HTTP status it is answered with ([`HandshakeError::status`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,11 +143,12 @@ impl std::error::Error for ProtocolError {}
 pub enum HandshakeError {
     /// The bytes are not a well-formed HTTP/1.1 message head: 400.
     Malformed(String),
-    /// The request or response head is bigger than `max_size` bytes or has
-    /// more than the allowed header fields: 431.
+    /// The request or response head is bigger than
+    /// `Config::max_handshake_size` bytes or has more than
+    /// `Config::max_handshake_headers` header fields: 431.
     TooLarge {
-        /// What broke the limit: `"bytes"` or `"headers"`.
-        what: &'static str,
+        /// Which limit the head broke.
+        what: HandshakeLimit,
         /// The configured maximum.
         max: usize,
     },
@@ -280,8 +325,8 @@ pub enum Error {
     AbnormalClosure,
     /// A timeout of the tokio layer elapsed (`what` names which).
     Timeout {
-        /// Which timeout: `"handshake"`, `"close"` or `"idle"`.
-        what: &'static str,
+        /// Which timeout elapsed.
+        what: TimeoutKind,
     },
     /// The URL given to `connect` is not a usable `ws://` or `wss://` URL.
     InvalidUrl(String),

@@ -86,6 +86,7 @@ pub mod handshake;
 pub mod mask;
 mod message;
 mod output;
+mod random;
 pub mod utf8;
 
 #[cfg(feature = "tokio")]
@@ -94,7 +95,7 @@ mod io;
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, Role};
-pub use error::{Error, HandshakeError, ProtocolError, TlsError};
+pub use error::{Error, HandshakeError, HandshakeLimit, ProtocolError, TimeoutKind, TlsError};
 pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
 

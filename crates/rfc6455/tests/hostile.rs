@@ -759,7 +759,12 @@ mod client {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, Error::Timeout { what: "handshake" }),
+            matches!(
+                error,
+                Error::Timeout {
+                    what: rfc6455::TimeoutKind::Handshake
+                }
+            ),
             "{error}"
         );
         assert!(start.elapsed() < Duration::from_secs(2));

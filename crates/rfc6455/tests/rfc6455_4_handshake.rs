@@ -1090,7 +1090,7 @@ mod s4_2_2_server_answers {
             HandshakeError::MissingHost,
             HandshakeError::UnsupportedVersion,
             HandshakeError::TooLarge {
-                what: "bytes",
+                what: rfc6455::HandshakeLimit::Bytes,
                 max: 1,
             },
             HandshakeError::Malformed("x".into()),
@@ -1172,7 +1172,7 @@ mod limits_and_framing {
         assert_eq!(
             err,
             HandshakeError::TooLarge {
-                what: "bytes",
+                what: rfc6455::HandshakeLimit::Bytes,
                 max: config.max_handshake_size
             }
         );
@@ -1188,7 +1188,7 @@ mod limits_and_framing {
         assert_eq!(
             parse_request(partial, &config(partial.len() - 1, 64)),
             Err(HandshakeError::TooLarge {
-                what: "bytes",
+                what: rfc6455::HandshakeLimit::Bytes,
                 max: partial.len() - 1
             })
         );
@@ -1201,7 +1201,7 @@ mod limits_and_framing {
         assert_eq!(
             err,
             HandshakeError::TooLarge {
-                what: "bytes",
+                what: rfc6455::HandshakeLimit::Bytes,
                 max: wire.len() - 1
             }
         );
@@ -1233,7 +1233,7 @@ mod limits_and_framing {
         assert_eq!(
             err,
             HandshakeError::TooLarge {
-                what: "headers",
+                what: rfc6455::HandshakeLimit::Headers,
                 max: 6
             }
         );
@@ -1253,14 +1253,14 @@ mod limits_and_framing {
         assert_eq!(
             client.parse_response(&wire, &config(1 << 14, 3)),
             Err(HandshakeError::TooLarge {
-                what: "headers",
+                what: rfc6455::HandshakeLimit::Headers,
                 max: 3
             })
         );
         assert_eq!(
             client.parse_response(&wire[..wire.len() - 1], &config(10, 64)),
             Err(HandshakeError::TooLarge {
-                what: "bytes",
+                what: rfc6455::HandshakeLimit::Bytes,
                 max: 10
             })
         );

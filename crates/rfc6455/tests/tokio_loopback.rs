@@ -170,7 +170,12 @@ mod s4_opening_handshake {
         stream.write_all(&REQUEST.as_bytes()[..10]).await.unwrap();
         let result = server.await.unwrap();
         assert!(
-            matches!(result, Err(Error::Timeout { what: "handshake" })),
+            matches!(
+                result,
+                Err(Error::Timeout {
+                    what: rfc6455::TimeoutKind::Handshake
+                })
+            ),
             "{result:?}"
         );
     }
@@ -284,7 +289,12 @@ mod s7_closing {
         let started = std::time::Instant::now();
         let result = server.await.unwrap();
         assert!(
-            matches!(result, Err(Error::Timeout { what: "close" })),
+            matches!(
+                result,
+                Err(Error::Timeout {
+                    what: rfc6455::TimeoutKind::Close
+                })
+            ),
             "{result:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(3));

@@ -374,7 +374,11 @@ fn check_deflate_negotiation(request: &Request) {
 /// answer (§4.2.1: "the server MUST stop processing ... and return an HTTP
 /// response with an appropriate error code") is well-formed HTTP.
 fn check_refused(data: &[u8], config: &Config, error: &HandshakeError) {
-    if let HandshakeError::TooLarge { what: "bytes", max } = error {
+    if let HandshakeError::TooLarge {
+        what: rfc6455::HandshakeLimit::Bytes,
+        max,
+    } = error
+    {
         assert_eq!(*max, config.max_handshake_size);
         assert!(data.len() > *max, "TooLarge for {} bytes", data.len());
     }
@@ -588,7 +592,10 @@ pub fn check_response(data: &[u8]) {
         match parsed {
             Ok(Some((response, n))) => check_accepted_response(data, config, client, &response, n),
             Ok(None) => assert!(data.len() <= config.max_handshake_size),
-            Err(HandshakeError::TooLarge { what: "bytes", max }) => {
+            Err(HandshakeError::TooLarge {
+                what: rfc6455::HandshakeLimit::Bytes,
+                max,
+            }) => {
                 assert_eq!(max, config.max_handshake_size);
                 assert!(data.len() > max);
             }

@@ -639,7 +639,7 @@ mod tests {
             HandshakeError::MissingUpgrade,
             HandshakeError::UnsupportedVersion,
             HandshakeError::TooLarge {
-                what: "bytes",
+                what: crate::HandshakeLimit::Bytes,
                 max: 1,
             },
             HandshakeError::Rejected(403),

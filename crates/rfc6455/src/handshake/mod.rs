@@ -93,12 +93,9 @@ pub fn accept_key(key: &[u8]) -> String {
 }
 
 /// A fresh `Sec-WebSocket-Key`: 16 random bytes, base64 encoded
-/// (RFC 6455 §4.1 item 7).
-///
-/// The bytes come from the operating system. Should it fail, they come from
-/// std's per-process random hash keys mixed with the time and a counter: the
-/// nonce only has to differ per connection and be hard to predict (§10.3),
-/// and failing a handshake for it would help no one.
+/// (RFC 6455 §4.1 item 7), from the same generator as the masking keys
+/// (the thread's ChaCha generator of `rand`, seeded from the operating
+/// system).
 ///
 /// ```
 /// use rfc6455::handshake::generate_key;
@@ -108,35 +105,7 @@ pub fn accept_key(key: &[u8]) -> String {
 /// ```
 #[must_use]
 pub fn generate_key() -> String {
-    use rand::TryRngCore as _;
-    let mut nonce = [0u8; 16];
-    if rand::rngs::OsRng.try_fill_bytes(&mut nonce).is_err() {
-        nonce = fallback_nonce();
-    }
-    STANDARD.encode(nonce)
-}
-
-/// 16 bytes hard to predict without the OS generator (see [`generate_key`]).
-fn fallback_nonce() -> [u8; 16] {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut nonce = [0u8; 16];
-    for (half, chunk) in nonce.chunks_exact_mut(8).enumerate() {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u64(count);
-        hasher.write_u128(nanos);
-        hasher.write_usize(half);
-        chunk.copy_from_slice(&hasher.finish().to_le_bytes());
-    }
-    nonce
+    STANDARD.encode(crate::random::nonce())
 }
 
 /// Base64 as RFC 4648 §4 with canonical padding, lenient about the unused
@@ -183,13 +152,13 @@ fn head_len(
         Ok(httparse::Status::Complete(n)) => Ok(Some(n)),
         Ok(httparse::Status::Partial) if buf_len > config.max_handshake_size => {
             Err(HandshakeError::TooLarge {
-                what: "bytes",
+                what: crate::HandshakeLimit::Bytes,
                 max: config.max_handshake_size,
             })
         }
         Ok(httparse::Status::Partial) => Ok(None),
         Err(httparse::Error::TooManyHeaders) => Err(HandshakeError::TooLarge {
-            what: "headers",
+            what: crate::HandshakeLimit::Headers,
             max: config.max_handshake_headers,
         }),
         Err(e) => Err(HandshakeError::Malformed(e.to_string())),
@@ -349,12 +318,6 @@ mod tests {
     }
 
     #[test]
-    fn fallback_nonce_differs_per_call() {
-        assert_ne!(fallback_nonce(), fallback_nonce());
-        assert!(is_valid_key(STANDARD.encode(fallback_nonce()).as_bytes()));
-    }
-
-    #[test]
     fn key_validation() {
         assert!(is_valid_key(b"dGhlIHNhbXBsZSBub25jZQ=="));
         // RFC 6455 §4.1 item 7 example, non-zero trailing bits.
@@ -459,14 +422,14 @@ mod tests {
         assert_eq!(
             head_len(Ok(httparse::Status::Partial), 11, &config),
             Err(HandshakeError::TooLarge {
-                what: "bytes",
+                what: crate::HandshakeLimit::Bytes,
                 max: 10
             })
         );
         assert_eq!(
             head_len(Err(httparse::Error::TooManyHeaders), 5, &config),
             Err(HandshakeError::TooLarge {
-                what: "headers",
+                what: crate::HandshakeLimit::Headers,
                 max: 3
             })
         );

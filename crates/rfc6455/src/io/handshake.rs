@@ -139,9 +139,12 @@ where
             return Err(Error::Handshake(error));
         }
     };
-    let (buf, used, deflate, protocol) = tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| Error::Timeout { what: "handshake" })??;
+    let (buf, used, deflate, protocol) =
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| Error::Timeout {
+                what: crate::TimeoutKind::Handshake,
+            })??;
     let mut ws = WebSocket::from_raw_with_deflate(stream, Role::Server, config, deflate);
     ws.set_protocol(protocol);
     ws.connection_mut().receive(&buf[used..]);
@@ -245,7 +248,9 @@ pub async fn connect_with_connector(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .map_err(|_| Error::Timeout { what: "handshake" })?
+        .map_err(|_| Error::Timeout {
+            what: crate::TimeoutKind::Handshake,
+        })?
 }
 
 /// Runs the client's opening handshake for `request` over an already
@@ -287,7 +292,7 @@ async fn read_some<S: AsyncRead + Unpin>(
     let room = (config.max_handshake_size + 1).saturating_sub(buf.len());
     if room == 0 {
         return Err(HandshakeError::TooLarge {
-            what: "bytes",
+            what: crate::HandshakeLimit::Bytes,
             max: config.max_handshake_size,
         }
         .into());

@@ -361,7 +361,9 @@ where
             }
             if self.close_timed_out(cx) {
                 // We sent Close and the peer never answered.
-                self.start_closing(Some(Err(Error::Timeout { what: "close" })));
+                self.start_closing(Some(Err(Error::Timeout {
+                    what: crate::TimeoutKind::Close,
+                })));
                 continue;
             }
             if self.poll_idle(cx) {
@@ -406,7 +408,7 @@ where
     }
 
     /// Keep-alive and idle timeout: a Ping when the keep-alive interval
-    /// passed without input; a Close (1001) and `Timeout { what: "idle" }`
+    /// passed without input; a Close (1001) and `Timeout { what: Idle }`
     /// when the idle timeout did. Returns true if it started closing.
     fn poll_idle(&mut self, cx: &mut Context<'_>) -> bool {
         if !self.conn.is_open() {
@@ -426,7 +428,9 @@ where
                 let _ = self
                     .conn
                     .close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "idle timeout")));
-                self.start_closing(Some(Err(Error::Timeout { what: "idle" })));
+                self.start_closing(Some(Err(Error::Timeout {
+                    what: crate::TimeoutKind::Idle,
+                })));
                 return true;
             }
         }

@@ -82,7 +82,7 @@ async fn serve(
             let tls = Box::pin(tokio::time::timeout(timeout, acceptor.accept(stream)))
                 .await
                 .map_err(|_| rfc6455::Error::Timeout {
-                    what: "TLS handshake",
+                    what: rfc6455::TimeoutKind::Handshake,
                 })??;
             start_echo(tls, peer).await
         }
