@@ -87,6 +87,7 @@ pub mod mask;
 mod message;
 mod output;
 mod random;
+mod token;
 pub mod utf8;
 
 #[cfg(feature = "tokio")]

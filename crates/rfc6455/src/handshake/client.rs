@@ -7,7 +7,7 @@ use super::{
     values, VERSION,
 };
 use crate::deflate::{DeflateConfig, DeflateParams};
-use crate::{Config, HandshakeError};
+use crate::{Config, Error, HandshakeError};
 use std::fmt::Write as _;
 
 /// The client's opening handshake (RFC 6455 §4.1): a GET request asking to
@@ -68,7 +68,7 @@ impl ServerResponse {
 
 impl ClientRequest {
     /// A request for `resource` on `host`, with a fresh key
-    /// ([`generate_key`](super::generate_key)), no subprotocol and no extra
+    /// ([`generate_key`]), no subprotocol and no extra
     /// header.
     ///
     /// `host` is the `Host` value, host plus `:port` when the port is not the
@@ -255,7 +255,7 @@ impl ClientRequest {
     }
 
     /// Whether the request is for a `wss://` URI (RFC 6455 §3): made by
-    /// [`from_uri`](Self::from_uri) (or [`IntoClientRequest`](super::IntoClientRequest))
+    /// [`from_uri`](Self::from_uri) (or [`IntoClientRequest`])
     /// from one; [`ClientRequest::new`] is for `ws://`.
     #[must_use]
     pub fn is_tls(&self) -> bool {
@@ -449,6 +449,78 @@ impl ClientRequest {
             deflate,
             headers: owned_headers(headers),
         })
+    }
+}
+
+/// What [`connect`](crate::connect) takes: anything that makes a client's
+/// opening handshake, like tokio-tungstenite's trait of the same name.
+///
+/// Implemented for URLs (`&str`, `String`, `&String`, `http::Uri`), for
+/// `http::Request<()>` (its fields kept: subprotocols, `Authorization`,
+/// `Cookie`...; see the `TryFrom` impl of [`ClientRequest`]) and for
+/// [`ClientRequest`] itself.
+///
+/// ```no_run
+/// # #[cfg(feature = "tokio")]
+/// # async fn run() -> Result<(), rfc6455::Error> {
+/// let request = http::Request::get("wss://example.com/chat")
+///     .header("Authorization", "Bearer token")
+///     .header("Sec-WebSocket-Protocol", "chat")
+///     .body(())
+///     .expect("a valid request");
+/// let ws = rfc6455::connect(request).await?;
+/// assert_eq!(ws.protocol(), Some("chat"));
+/// # Ok(()) }
+/// ```
+pub trait IntoClientRequest {
+    /// The handshake, or why there is none: [`Error::InvalidUrl`] for a
+    /// URL that is not `ws://` or `wss://`, [`Error::Handshake`] for a
+    /// request that cannot be a WebSocket one.
+    fn into_client_request(self) -> Result<ClientRequest, Error>;
+}
+
+impl IntoClientRequest for &str {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        let uri: http::Uri = self
+            .parse()
+            .map_err(|e| Error::InvalidUrl(format!("{self}: {e}")))?;
+        ClientRequest::from_uri(&uri)
+    }
+}
+
+impl IntoClientRequest for &String {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        self.as_str().into_client_request()
+    }
+}
+
+impl IntoClientRequest for String {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        self.as_str().into_client_request()
+    }
+}
+
+impl IntoClientRequest for &http::Uri {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        ClientRequest::from_uri(self)
+    }
+}
+
+impl IntoClientRequest for http::Uri {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        ClientRequest::from_uri(&self)
+    }
+}
+
+impl IntoClientRequest for http::Request<()> {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        ClientRequest::try_from(self)
+    }
+}
+
+impl IntoClientRequest for ClientRequest {
+    fn into_client_request(self) -> Result<ClientRequest, Error> {
+        Ok(self)
     }
 }
 

@@ -10,7 +10,8 @@
 //!   ([`ClientRequest::to_http`], [`ClientRequest::from_uri`], `TryFrom`),
 //!   the server's `http::Response` checked like
 //!   [`ClientRequest::parse_response`] ([`ClientRequest::check_http_response`]),
-//!   and [`IntoClientRequest`], what [`connect`](crate::connect) takes.
+//!   and the [`IntoClientRequest`](super::IntoClientRequest) impl for
+//!   `http::Request<()>` and `http::Uri`, which lives beside the trait.
 //!
 //! Does not own the rules: every check runs the code the byte parsers run,
 //! on the header fields the other stack parsed. Nor the limits
@@ -396,83 +397,11 @@ impl TryFrom<http::Request<()>> for ClientRequest {
     }
 }
 
-/// What [`connect`](crate::connect) takes: anything that makes a client's
-/// opening handshake, like tokio-tungstenite's trait of the same name.
-///
-/// Implemented for URLs (`&str`, `String`, `&String`, `http::Uri`), for
-/// `http::Request<()>` (its fields kept: subprotocols, `Authorization`,
-/// `Cookie`...; see the `TryFrom` impl of [`ClientRequest`]) and for
-/// [`ClientRequest`] itself.
-///
-/// ```no_run
-/// # #[cfg(feature = "tokio")]
-/// # async fn run() -> Result<(), rfc6455::Error> {
-/// let request = http::Request::get("wss://example.com/chat")
-///     .header("Authorization", "Bearer token")
-///     .header("Sec-WebSocket-Protocol", "chat")
-///     .body(())
-///     .expect("a valid request");
-/// let ws = rfc6455::connect(request).await?;
-/// assert_eq!(ws.protocol(), Some("chat"));
-/// # Ok(()) }
-/// ```
-pub trait IntoClientRequest {
-    /// The handshake, or why there is none: [`Error::InvalidUrl`] for a
-    /// URL that is not `ws://` or `wss://`, [`Error::Handshake`] for a
-    /// request that cannot be a WebSocket one.
-    fn into_client_request(self) -> Result<ClientRequest, Error>;
-}
-
-impl IntoClientRequest for &str {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        let uri: http::Uri = self
-            .parse()
-            .map_err(|e| Error::InvalidUrl(format!("{self}: {e}")))?;
-        ClientRequest::from_uri(&uri)
-    }
-}
-
-impl IntoClientRequest for &String {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        self.as_str().into_client_request()
-    }
-}
-
-impl IntoClientRequest for String {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        self.as_str().into_client_request()
-    }
-}
-
-impl IntoClientRequest for &http::Uri {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        ClientRequest::from_uri(self)
-    }
-}
-
-impl IntoClientRequest for http::Uri {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        ClientRequest::from_uri(&self)
-    }
-}
-
-impl IntoClientRequest for http::Request<()> {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        ClientRequest::try_from(self)
-    }
-}
-
-impl IntoClientRequest for ClientRequest {
-    fn into_client_request(self) -> Result<ClientRequest, Error> {
-        Ok(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::deflate::DeflateConfig;
-    use crate::handshake::{parse_request, reject_response};
+    use crate::handshake::{parse_request, reject_response, IntoClientRequest};
 
     const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 

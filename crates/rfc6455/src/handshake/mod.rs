@@ -56,10 +56,11 @@ mod client;
 mod http;
 mod server;
 
-pub use self::http::{reject_http, IntoClientRequest};
-pub use client::{ClientRequest, ServerResponse};
+pub use self::http::reject_http;
+pub use client::{ClientRequest, IntoClientRequest, ServerResponse};
 pub use server::{parse_request, reject_response, Request};
 
+use crate::token::{is_token, list_items, trim_ows};
 use crate::{Config, HandshakeError};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
@@ -165,27 +166,6 @@ fn head_len(
     }
 }
 
-/// `value` without the optional whitespace (SP, HTAB) around it
-/// (RFC 7230 §3.2.3).
-fn trim_ows(value: &[u8]) -> &[u8] {
-    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|b| !is_ows(b))
-        .map_or(start, |i| i + 1);
-    &value[start..end]
-}
-
-/// The elements of a comma-separated header list (`1#element`, RFC 7230
-/// §7), trimmed, empty elements skipped as the rule allows.
-fn list_items(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    value
-        .split(|&b| b == b',')
-        .map(trim_ows)
-        .filter(|item| !item.is_empty())
-}
-
 /// The values of every header field called `name` (case-insensitive,
 /// RFC 7230 §3.2), in order.
 fn values<'a>(
@@ -219,15 +199,6 @@ fn single_value<'a>(
         (Some(value), None) => Ok(Some(trim_ows(value))),
         (Some(_), Some(_)) => Err(()),
     }
-}
-
-/// Whether `s` is an HTTP `token` (RFC 2616 §2.2): visible ASCII without
-/// separators. Subprotocol names are tokens (RFC 6455 §4.1 item 10).
-fn is_token(s: &[u8]) -> bool {
-    const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={} \t";
-    !s.is_empty()
-        && s.iter()
-            .all(|b| (0x21..=0x7e).contains(b) && !SEPARATORS.contains(b))
 }
 
 /// Header fields this module writes itself: a caller adding one would make

@@ -225,7 +225,7 @@ impl Request {
     /// Appends the server's opening handshake, accepting this request
     /// (RFC 6455 §4.2.2 item 5): `HTTP/1.1 101 Switching Protocols`,
     /// `Upgrade: websocket`, `Connection: Upgrade`, `Sec-WebSocket-Accept`
-    /// ([`accept_key`](super::accept_key) of the key), and
+    /// ([`accept_key`] of the key), and
     /// `Sec-WebSocket-Protocol` if `protocol` is `Some`.
     ///
     /// `protocol` must be one of [`Request::protocols`] (§4.2.2 item 4,

@@ -38,7 +38,7 @@
 //!
 //! Accept TCP, run the TLS handshake with a `tokio_rustls::TlsAcceptor`,
 //! then [`accept`](crate::accept) the TLS stream like any other; `?` turns
-//! a failed TLS handshake into [`Error::Tls`](crate::Error::Tls):
+//! a failed TLS handshake into [`Error::Tls`]:
 //!
 //! ```no_run
 //! # #[cfg(feature = "rustls")]

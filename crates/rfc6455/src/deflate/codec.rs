@@ -1,0 +1,326 @@
+//! permessage-deflate compression (RFC 7692 §6, §7.2): the compressor and
+//! decompressor of one connection, with decompressed output counted as it
+//! is produced so a small message cannot expand past the limit.
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+/// The bytes a sync flush ends with, removed on send and put back on
+/// receive (RFC 7692 §7.2.1, §7.2.2).
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// Why inflating a message failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InflateError {
+    /// The decompressed message would pass the limit; `len` is how much
+    /// was produced when it was stopped.
+    TooLong {
+        /// Bytes produced so far (more than the limit).
+        len: usize,
+    },
+    /// The compressed data is not valid DEFLATE.
+    Invalid,
+}
+
+/// The decompressor of one direction of a connection.
+///
+/// ```
+/// use rfc6455::deflate::Inflater;
+/// // RFC 7692 §7.2.3.1: "Hello" compressed, tail removed.
+/// let mut inflater = Inflater::new(15, false);
+/// let mut out = Vec::new();
+/// inflater.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], &mut out, 1024).unwrap();
+/// inflater.finish(&mut out, 1024).unwrap();
+/// assert_eq!(out, b"Hello");
+/// ```
+#[derive(Debug)]
+pub struct Inflater {
+    state: Option<Decompress>,
+    window_bits: u8,
+    no_context_takeover: bool,
+    /// The stream had a final block: the rest of the message is ignored.
+    ended: bool,
+}
+
+impl Inflater {
+    /// A decompressor for a peer whose window is at most 2^`window_bits`
+    /// and that resets its context after each message if
+    /// `no_context_takeover`.
+    #[must_use]
+    pub fn new(window_bits: u8, no_context_takeover: bool) -> Self {
+        Inflater {
+            state: None,
+            // zlib inflates 8-bit windows fine, but flate2 wants 9–15; a
+            // bigger window accepts every stream a smaller one does.
+            window_bits: window_bits.clamp(9, 15),
+            no_context_takeover,
+            ended: false,
+        }
+    }
+
+    /// Inflates the next piece of a message's compressed payload,
+    /// appending to `out`, which must not grow past `max_len`.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        max_len: usize,
+    ) -> Result<(), InflateError> {
+        self.run(input, out, max_len, FlushDecompress::None)
+    }
+
+    /// Ends a message: inflates the removed tail (§7.2.2) and resets the
+    /// context if the peer does not take it over.
+    pub fn finish(&mut self, out: &mut Vec<u8>, max_len: usize) -> Result<(), InflateError> {
+        let result = self.run(&TAIL, out, max_len, FlushDecompress::Sync);
+        if self.no_context_takeover || self.ended || result.is_err() {
+            self.reset();
+        }
+        result
+    }
+
+    /// Forgets the context (after a message of a peer that does not take
+    /// it over, or after an error).
+    pub fn reset(&mut self) {
+        if let Some(state) = &mut self.state {
+            state.reset(false);
+        }
+        self.ended = false;
+    }
+
+    fn run(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        max_len: usize,
+        flush: FlushDecompress,
+    ) -> Result<(), InflateError> {
+        let window_bits = self.window_bits;
+        let state = self
+            .state
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
+        while !self.ended {
+            // Produce at most one byte past the limit: enough to know it
+            // was passed, never more memory than the limit allows.
+            let room = (max_len + 1).saturating_sub(out.len());
+            if room == 0 {
+                return Err(InflateError::TooLong { len: out.len() });
+            }
+            if out.capacity() - out.len() < 1024.min(room) {
+                // Grow geometrically (a message arriving in many small
+                // frames must not copy itself over and over), but never
+                // past the limit.
+                let target = (out.len() * 2).max(out.len() + 4096).min(max_len + 1);
+                out.reserve_exact(target - out.len());
+            }
+            let spare = out.capacity() - out.len();
+            let (before_in, before_out) = (state.total_in(), state.total_out());
+            let status = state
+                .decompress_vec(input, out, flush)
+                .map_err(|_| InflateError::Invalid)?;
+            let consumed = (state.total_in() - before_in) as usize;
+            let produced = (state.total_out() - before_out) as usize;
+            input = &input[consumed..];
+            if out.len() > max_len {
+                return Err(InflateError::TooLong { len: out.len() });
+            }
+            match status {
+                Status::StreamEnd => self.ended = true,
+                _ if produced < spare && input.is_empty() => break,
+                _ if consumed == 0 && produced == 0 => break,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The compressor of one direction of a connection.
+///
+/// ```
+/// use rfc6455::deflate::{Deflater, Inflater};
+/// let mut deflater = Deflater::new(15, false, 6);
+/// let mut wire = Vec::new();
+/// deflater.compress(b"Hello", &mut wire);
+/// assert!(!wire.ends_with(&[0, 0, 0xff, 0xff]));
+/// let mut inflater = Inflater::new(15, false);
+/// let mut out = Vec::new();
+/// inflater.inflate(&wire, &mut out, 100).unwrap();
+/// inflater.finish(&mut out, 100).unwrap();
+/// assert_eq!(out, b"Hello");
+/// ```
+#[derive(Debug)]
+pub struct Deflater {
+    state: Option<Compress>,
+    window_bits: u8,
+    no_context_takeover: bool,
+    level: u32,
+}
+
+impl Deflater {
+    /// A compressor with a window of at most 2^`window_bits` that resets its
+    /// context after each message if `no_context_takeover`.
+    #[must_use]
+    pub fn new(window_bits: u8, no_context_takeover: bool, level: u32) -> Self {
+        Deflater {
+            state: None,
+            window_bits: window_bits.clamp(8, 15),
+            no_context_takeover,
+            level: level.min(9),
+        }
+    }
+
+    /// Whether this compressor can compress at all. zlib cannot make raw
+    /// DEFLATE with a 256-byte window (it would silently use 512 bytes and
+    /// break a peer holding us to 8 bits), so with 8 bits every message is
+    /// sent uncompressed, which the extension allows (RFC 7692 §6).
+    #[must_use]
+    pub fn can_compress(&self) -> bool {
+        self.window_bits >= 9
+    }
+
+    /// Appends `input` compressed as one message (a sync flush with its
+    /// tail removed, §7.2.1) to `out`. Returns false, with `out` as it was,
+    /// if it cannot compress (see [`can_compress`](Self::can_compress)).
+    pub fn compress(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> bool {
+        if !self.can_compress() {
+            return false;
+        }
+        let (level, window_bits) = (self.level, self.window_bits);
+        let state = self.state.get_or_insert_with(|| {
+            Compress::new_with_window_bits(Compression::new(level), false, window_bits)
+        });
+        let start = out.len();
+        loop {
+            out.reserve(input.len() / 2 + 64);
+            let spare = out.capacity() - out.len();
+            let before_in = state.total_in();
+            let before_out = state.total_out();
+            if state.compress_vec(input, out, FlushCompress::Sync).is_err() {
+                // Only misuse of zlib gets here; send this one uncompressed.
+                out.truncate(start);
+                state.reset();
+                return false;
+            }
+            input = &input[(state.total_in() - before_in) as usize..];
+            let produced = (state.total_out() - before_out) as usize;
+            if input.is_empty() && produced < spare {
+                break;
+            }
+        }
+        if out[start..].ends_with(&TAIL) {
+            out.truncate(out.len() - TAIL.len());
+        }
+        if out.len() == start {
+            // zlib flushes nothing when nothing is new (an empty message
+            // after another): the message must still hold a block, so
+            // send the empty stored block of RFC 7692 §7.2.3.6, which the
+            // peer completes with the tail it appends.
+            out.push(0x00);
+        }
+        if self.no_context_takeover {
+            state.reset();
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc7692_7_2_3_vectors() {
+        let inflate = |pieces: &[&[u8]]| {
+            let mut inflater = Inflater::new(15, false);
+            pieces
+                .iter()
+                .map(|piece| {
+                    let mut out = Vec::new();
+                    inflater.inflate(piece, &mut out, 100).unwrap();
+                    inflater.finish(&mut out, 100).unwrap();
+                    out
+                })
+                .collect::<Vec<_>>()
+        };
+        // §7.2.3.1 a message compressed; §7.2.3.2 the second with the
+        // first as context (takeover).
+        let hello: &[u8] = &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+        let again: &[u8] = &[0xf2, 0x00, 0x11, 0x00, 0x00];
+        assert_eq!(
+            inflate(&[hello, again]),
+            vec![b"Hello".to_vec(), b"Hello".to_vec()]
+        );
+        // §7.2.3.3 a stored (uncompressed) block.
+        let stored: &[u8] = &[
+            0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+        ];
+        assert_eq!(inflate(&[stored]), vec![b"Hello".to_vec()]);
+        // §7.2.3.4 a block with BFINAL set, then the next message.
+        let bfinal: &[u8] = &[0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+        assert_eq!(
+            inflate(&[bfinal, hello]),
+            vec![b"Hello".to_vec(), b"Hello".to_vec()]
+        );
+        // §7.2.3.5 two DEFLATE blocks in one message.
+        let two: &[u8] = &[
+            0xf2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xff, 0xff, 0xca, 0xc9, 0xc9, 0x07, 0x00,
+        ];
+        assert_eq!(inflate(&[two]), vec![b"Hello".to_vec()]);
+    }
+
+    #[test]
+    fn inflate_stops_at_the_limit() {
+        let mut deflater = Deflater::new(15, false, 9);
+        let mut bomb = Vec::new();
+        deflater.compress(&vec![0u8; 1 << 20], &mut bomb);
+        assert!(bomb.len() < 2048, "{}", bomb.len());
+        let mut inflater = Inflater::new(15, false);
+        let mut out = Vec::new();
+        let error = inflater.inflate(&bomb, &mut out, 1000).unwrap_err();
+        assert_eq!(error, InflateError::TooLong { len: 1001 });
+        assert!(
+            out.capacity() <= 1001,
+            "memory stays bounded: {}",
+            out.capacity()
+        );
+    }
+
+    #[test]
+    fn round_trip_for_every_window_and_takeover() {
+        let text: Vec<u8> = (0..5000u32)
+            .map(|i| b"abcdefghij"[(i * i % 10) as usize])
+            .collect();
+        for bits in 9..=15 {
+            for takeover in [false, true] {
+                let mut deflater = Deflater::new(bits, !takeover, 6);
+                let mut inflater = Inflater::new(bits, !takeover);
+                for round in 0..3 {
+                    let message = &text[round * 100..];
+                    let mut wire = Vec::new();
+                    assert!(deflater.compress(message, &mut wire));
+                    let mut out = Vec::new();
+                    // In pieces, as frames arrive.
+                    for piece in wire.chunks(7) {
+                        inflater.inflate(piece, &mut out, 1 << 20).unwrap();
+                    }
+                    inflater.finish(&mut out, 1 << 20).unwrap();
+                    assert_eq!(
+                        out, message,
+                        "bits {bits} takeover {takeover} round {round}"
+                    );
+                }
+            }
+        }
+        assert!(!Deflater::new(8, false, 6).compress(b"x", &mut Vec::new()));
+    }
+
+    #[test]
+    fn invalid_data_is_an_error() {
+        let mut inflater = Inflater::new(15, false);
+        let mut out = Vec::new();
+        assert_eq!(
+            inflater.inflate(&[0xff; 16], &mut out, 100),
+            Err(InflateError::Invalid)
+        );
+    }
+}
