@@ -8,14 +8,12 @@
 //! measure memory run one at a time (`MEMORY`), since every test of this
 //! file shares the process.
 
-mod support;
-
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::deflate::DeflateConfig;
 use rfc6455::handshake::ClientRequest;
 use rfc6455::{CloseCode, Config, Error, Message, Server, ShutdownHandle, ShutdownReport};
+use rfc6455_test_support::*;
 use std::time::{Duration, Instant};
-use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
@@ -380,7 +378,7 @@ mod frames {
             ),
             (
                 "continuation first (§5.4)",
-                client_frame(true, CONT, b"x"),
+                client_frame(true, CONTINUATION, b"x"),
                 1002,
             ),
             ("non-minimal length (§5.2)", non_minimal, 1002),
@@ -415,7 +413,7 @@ mod frames {
                     for _ in 0..5 {
                         m.extend(client_frame(
                             false,
-                            if m.is_empty() { BINARY } else { CONT },
+                            if m.is_empty() { BINARY } else { CONTINUATION },
                             &[0; 1000],
                         ));
                     }

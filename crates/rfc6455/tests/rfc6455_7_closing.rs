@@ -1,10 +1,8 @@
 //! RFC 6455 §5.5.1 and §7: the Close frame, close codes, and the closing
 //! handshake, driven through the sans-IO `Connection`.
 
-mod support;
-
 use rfc6455::{CloseCode, CloseFrame, Error, Message, ProtocolError};
-use support::*;
+use rfc6455_test_support::*;
 
 mod s7_4_status_codes {
     use super::*;

@@ -2,12 +2,10 @@
 //! (§6), the RFC's own vectors (§7.2.3), and bounded inflate, through the
 //! handshake parsers, the sans-IO `Connection` and the tokio layer.
 
-mod support;
-
 use rfc6455::deflate::{DeflateConfig, DeflateParams, Deflater};
 use rfc6455::handshake::{parse_request, ClientRequest};
 use rfc6455::{Config, Connection, Error, HandshakeError, Message, ProtocolError, Role};
-use support::*;
+use rfc6455_test_support::*;
 
 fn deflate_config() -> Config {
     Config::default().deflate(DeflateConfig::default())
@@ -179,7 +177,12 @@ mod s6_compressed_frames {
     fn rsv1_on_a_continuation_frame_is_1002() {
         let (_, mut conn) = pair(DeflateParams::default());
         let mut wire = compressed_frame(false, true, TEXT, b"\xf2\x48\xcd");
-        wire.extend(compressed_frame(true, true, CONT, b"\xc9\xc9\x07\x00"));
+        wire.extend(compressed_frame(
+            true,
+            true,
+            CONTINUATION,
+            b"\xc9\xc9\x07\x00",
+        ));
         assert_fails_with(&mut conn, &wire, 1002);
     }
 
@@ -260,7 +263,7 @@ mod s7_2_3_examples {
         for split in 0..=HELLO.len() {
             let (_, mut conn) = pair(DeflateParams::default());
             let mut wire = compressed_frame(false, true, TEXT, &HELLO[..split]);
-            wire.extend(compressed_frame(true, false, CONT, &HELLO[split..]));
+            wire.extend(compressed_frame(true, false, CONTINUATION, &HELLO[split..]));
             let (events, error) = feed(&mut conn, &wire);
             assert!(error.is_none(), "split {split}: {error:?}");
             assert_eq!(events, vec![Message::text("Hello")], "split {split}");

@@ -2,12 +2,10 @@
 //! (RFC 6455 §4), echo, and the closing handshake and failure (§7), seen
 //! from a raw TCP peer that can check every byte.
 
-mod support;
-
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{CloseCode, Config, Error, Message};
+use rfc6455_test_support::*;
 use std::time::Duration;
-use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
