@@ -419,23 +419,14 @@ mod limits {
 mod hostile_input {
     use super::*;
 
-    /// A small deterministic generator (xorshift) so the test needs no crate.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use rfc6455_test_support::rng::{seeded, Rng};
 
     /// Random bytes, and random mutations of valid traffic, in random
     /// chunks: no panic, every error carries a close code, nothing is
     /// written after a Close.
     #[test]
     fn random_input_never_panics() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = seeded(0x9e37_79b9_7f4a_7c15);
         let mut valid = Vec::new();
         for i in 0..20u8 {
             valid.extend(client_frame(
@@ -446,16 +437,15 @@ mod hostile_input {
         }
         for round in 0..3000 {
             let mut input = if round % 2 == 0 {
-                (0..rng.next() % 300)
-                    .map(|_| rng.next() as u8)
-                    .collect::<Vec<_>>()
+                let len = rng.random_range(0..300);
+                (0..len).map(|_| rng.random::<u8>()).collect::<Vec<_>>()
             } else {
                 valid.clone()
             };
-            for _ in 0..rng.next() % 4 {
+            for _ in 0..rng.random_range(0..4) {
                 if !input.is_empty() {
-                    let at = (rng.next() as usize) % input.len();
-                    input[at] = rng.next() as u8;
+                    let at = rng.random_range(0..input.len());
+                    input[at] = rng.random();
                 }
             }
             for role in [Role::Server, Role::Client] {
@@ -464,7 +454,7 @@ mod hostile_input {
                 let mut rest = &input[..];
                 let mut closes = 0;
                 while !rest.is_empty() {
-                    let take = 1 + (rng.next() as usize) % rest.len();
+                    let take = rng.random_range(1..=rest.len());
                     let (_, error) = feed(&mut conn, &rest[..take]);
                     rest = &rest[take..];
                     if let Some(error) = error {

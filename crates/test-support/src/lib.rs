@@ -7,6 +7,8 @@
 //!   what a connection wrote against.
 //! - [`conn`]: one `Connection` driven by hand (feed bytes, collect events,
 //!   decode the output).
+//! - [`pair`]: a client and a server `Connection` talking in memory.
+//! - [`rng`]: seeded randomness, so a random test fails the same way twice.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
 //!   replays under `cargo test`.
 //!
@@ -14,7 +16,22 @@
 
 pub mod checks;
 pub mod conn;
+pub mod pair;
 pub mod wire;
 
 pub use conn::*;
+pub use pair::{Direction, Pair};
+pub use rand;
 pub use wire::*;
+
+/// Seeded randomness: a generator that yields the same sequence for the
+/// same seed, so a test that found a failure finds it again.
+pub mod rng {
+    pub use rand::rngs::StdRng;
+    pub use rand::{Rng, SeedableRng};
+
+    /// The generator of `seed`.
+    pub fn seeded(seed: u64) -> StdRng {
+        StdRng::seed_from_u64(seed)
+    }
+}
