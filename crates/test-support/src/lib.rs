@@ -9,11 +9,14 @@
 //!   decode the output).
 //! - [`pair`]: a client and a server `Connection` talking in memory.
 //! - [`rng`]: seeded randomness, so a random test fails the same way twice.
+//! - `bench` (feature `bench`): what the criterion benches share.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
 //!   replays under `cargo test`.
 //!
 //! Not published; never a dependency of the library itself.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod checks;
 pub mod conn;
 pub mod pair;
