@@ -10,6 +10,10 @@
 //! - [`pair`]: a client and a server `Connection` talking in memory.
 //! - [`rng`]: seeded randomness, so a random test fails the same way twice.
 //! - `bench` (feature `bench`): what the criterion benches share.
+//! - `echo_checks` (feature `tokio`): what the tests of the hyper and axum
+//!   examples check of a running echo server.
+//! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
+//!   echo server.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
 //!   replays under `cargo test`.
 //!
@@ -19,7 +23,11 @@
 pub mod bench;
 pub mod checks;
 pub mod conn;
+#[cfg(feature = "tokio")]
+pub mod echo_checks;
 pub mod pair;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod wire;
 
 pub use conn::*;
