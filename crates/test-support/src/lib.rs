@@ -12,6 +12,7 @@
 //! - `bench` (feature `bench`): what the criterion benches share.
 //! - `echo_checks` (feature `tokio`): what the tests of the hyper and axum
 //!   examples check of a running echo server.
+//! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes.
 //! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
 //!   echo server.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
@@ -26,6 +27,8 @@ pub mod conn;
 #[cfg(feature = "tokio")]
 pub mod echo_checks;
 pub mod pair;
+#[cfg(feature = "tokio")]
+pub mod peer;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod wire;
