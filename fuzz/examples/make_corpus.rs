@@ -5,10 +5,10 @@
 //! Seeds are small and named after what they hold: the handshake test
 //! vectors of `crates/rfc6455/tests/vectors/handshake/`, frames of RFC 6455
 //! §5.7 and of every length encoding, and sessions in the byte layout the
-//! structured targets decode (`fuzz/src/checks/connection.rs` `Op::decode`,
+//! structured targets decode (`crates/test-support/src/checks/connection.rs` `Op::decode`,
 //! `roundtrip.rs`, `utf8.rs`). Existing files are overwritten, others kept.
 
-use rfc6455_fuzz::checks::wire::{frame, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
+use rfc6455_test_support::wire::{raw_frame, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -158,36 +158,39 @@ fn main() {
     let headers: &[(&str, Vec<u8>)] = &[
         (
             "rfc-5-7-hello-unmasked",
-            frame(true, 0, TEXT, None, b"Hello"),
+            raw_frame(true, 0, TEXT, None, b"Hello"),
         ),
         (
             "rfc-5-7-hello-masked",
-            frame(true, 0, TEXT, Some(KEY), b"Hello"),
+            raw_frame(true, 0, TEXT, Some(KEY), b"Hello"),
         ),
-        ("rfc-5-7-fragment-hel", frame(false, 0, TEXT, None, b"Hel")),
+        (
+            "rfc-5-7-fragment-hel",
+            raw_frame(false, 0, TEXT, None, b"Hel"),
+        ),
         (
             "rfc-5-7-fragment-lo",
-            frame(true, 0, CONTINUATION, None, b"lo"),
+            raw_frame(true, 0, CONTINUATION, None, b"lo"),
         ),
         (
             "rfc-5-7-ping-masked",
-            frame(true, 0, PING, Some(KEY), b"Hello"),
+            raw_frame(true, 0, PING, Some(KEY), b"Hello"),
         ),
         (
             "len-125",
-            frame(true, 0, BINARY, None, &[0; 125])[..2].to_vec(),
+            raw_frame(true, 0, BINARY, None, &[0; 125])[..2].to_vec(),
         ),
         (
             "len-126",
-            frame(true, 0, BINARY, Some(KEY), &[0; 126])[..8].to_vec(),
+            raw_frame(true, 0, BINARY, Some(KEY), &[0; 126])[..8].to_vec(),
         ),
         (
             "len-65535",
-            frame(true, 0, BINARY, None, &[0; 65535])[..4].to_vec(),
+            raw_frame(true, 0, BINARY, None, &[0; 65535])[..4].to_vec(),
         ),
         (
             "len-65536",
-            frame(true, 0, BINARY, Some(KEY), &[0; 65536])[..14].to_vec(),
+            raw_frame(true, 0, BINARY, Some(KEY), &[0; 65536])[..14].to_vec(),
         ),
         ("rsv-all", vec![0xf2, 0x80, 1, 2, 3, 4]),
         ("close-empty", vec![0x88, 0x00]),
@@ -208,12 +211,12 @@ fn main() {
     let stream = |masked: bool| {
         let mask = masked.then_some(KEY);
         [
-            frame(false, 0, TEXT, mask, "κό".as_bytes()),
-            frame(true, 0, PING, mask, b"p"),
-            frame(true, 0, CONTINUATION, mask, "σμε".as_bytes()),
-            frame(true, 0, BINARY, mask, &[7; 200]),
-            frame(true, 0, PONG, mask, b""),
-            frame(true, 0, CLOSE, mask, b"\x03\xe8done"),
+            raw_frame(false, 0, TEXT, mask, "κό".as_bytes()),
+            raw_frame(true, 0, PING, mask, b"p"),
+            raw_frame(true, 0, CONTINUATION, mask, "σμε".as_bytes()),
+            raw_frame(true, 0, BINARY, mask, &[7; 200]),
+            raw_frame(true, 0, PONG, mask, b""),
+            raw_frame(true, 0, CLOSE, mask, b"\x03\xe8done"),
         ]
         .concat()
     };

@@ -12,9 +12,9 @@
 //! Every disagreement the RFC explains is listed in [`Known`] and in
 //! `fuzz/README.md` with its section; the target panics on any other.
 
-use crate::checks::wire::{self, Decoded};
 use rfc6455::frame::{FrameHeader, MAX_HEADER_LEN};
 use rfc6455::{Config, Connection, Error, Message, ProtocolError, Role};
+use rfc6455_test_support::wire::{self, Decoded};
 use std::collections::VecDeque;
 use std::io::{self, Cursor, Read, Write};
 use tungstenite::protocol::frame::FrameHeader as TheirHeader;
@@ -319,14 +319,14 @@ fn compare_connections(role: Role, data: &[u8]) -> Option<Known> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::wire::{frame, CLOSE, TEXT};
+    use rfc6455_test_support::wire::{raw_frame, CLOSE, TEXT};
 
     const KEY: Option<[u8; 4]> = Some([1, 2, 3, 4]);
 
     #[test]
     fn valid_stream_agrees() {
-        let mut data = frame(true, 0, TEXT, KEY, "héllo".as_bytes());
-        data.extend(frame(true, 0, CLOSE, KEY, &[0x03, 0xe8]));
+        let mut data = raw_frame(true, 0, TEXT, KEY, "héllo".as_bytes());
+        data.extend(raw_frame(true, 0, CLOSE, KEY, &[0x03, 0xe8]));
         assert_eq!(check(&data), []);
     }
 
@@ -336,9 +336,9 @@ mod tests {
         let mut top = vec![0x82, 127];
         top.extend_from_slice(&(1u64 << 63).to_be_bytes());
         assert!(check(&top).contains(&Known::TopBitOfLength));
-        let close_1005 = frame(true, 0, CLOSE, KEY, &[0x03, 0xed]);
+        let close_1005 = raw_frame(true, 0, CLOSE, KEY, &[0x03, 0xed]);
         assert!(check(&close_1005).contains(&Known::CloseCodeNotAllowed));
-        let bad_utf8 = frame(true, 0, TEXT, KEY, b"ab\xff and more");
+        let bad_utf8 = raw_frame(true, 0, TEXT, KEY, b"ab\xff and more");
         assert!(check(&bad_utf8[..9]).contains(&Known::FailsEarlier));
     }
 }

@@ -1,21 +1,13 @@
-//! The fuzz targets' logic. `checks` is shared with the library's
-//! regression test (`crates/rfc6455/tests/fuzz_regressions.rs`);
-//! `differential` needs tungstenite and so lives only here.
+//! The fuzz targets' logic. The checks live in `rfc6455-test-support`
+//! (`crates/test-support/src/checks/`), shared with the library's regression
+//! test (`crates/rfc6455/tests/fuzz_regressions.rs`); `differential` needs
+//! tungstenite and so lives only here.
 
-pub mod checks;
+pub use rfc6455_test_support::checks;
 pub mod differential;
 
 /// Every target of this crate, as named in `Cargo.toml`.
-pub const TARGETS: &[&str] = &[
-    "frame_parser",
-    "handshake_request",
-    "handshake_response",
-    "connection_server",
-    "connection_client",
-    "roundtrip",
-    "utf8",
-    "differential_frame",
-];
+pub use checks::TARGETS;
 
 /// Runs the checks of `target` on `data`, the differential one included.
 /// Returns `false` for an unknown target.

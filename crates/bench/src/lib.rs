@@ -7,11 +7,14 @@
 //! - [`histogram`]: a log-bucketed latency histogram.
 //! - [`procfs`]: CPU time and resident memory of a process from `/proc`,
 //!   and the file-descriptor limit.
+//! - [`child`]: the echo servers run as child processes (killed on drop)
+//!   and the implementations `peer-echo` serves.
 //! - [`loadgen`]: the load generator itself (`loadgen` is its command line).
 //!
 //! This crate is a dependency of nothing; it keeps the peers out of the
 //! library's dev-dependencies.
 
+pub mod child;
 pub mod histogram;
 pub mod loadgen;
 pub mod procfs;

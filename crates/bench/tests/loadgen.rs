@@ -1,20 +1,9 @@
 //! loadgen against the `ours` echo server, both as child processes: about
 //! two seconds in all.
 
+use bench::child::Server;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::process::{Command, Output, Stdio};
 
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

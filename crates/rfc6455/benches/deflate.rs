@@ -11,10 +11,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 use rfc6455::deflate::{DeflateConfig, DeflateParams};
 use rfc6455::{Config, Connection, Message, Role};
+use rfc6455_test_support::bench::{run, Ratio, Ratios, Statistic};
 use std::hint::black_box;
-use support::{Ratio, Ratios, Statistic};
-
-mod support;
 
 const SIZE: usize = 64 << 10;
 const GROUP: &str = "deflate";
@@ -153,9 +151,7 @@ fn print_ratios(ratios: &mut Ratios) {
 
 fn main() {
     let mut ratios = Ratios::new("deflate", GROUP, Statistic::Mean, Ratio::Overhead);
-    let mut criterion = Criterion::default().configure_from_args();
-    benches(&mut criterion);
-    criterion.final_summary();
+    run(Criterion::default(), benches);
     print_ratios(&mut ratios);
     ratios.write_json();
 }

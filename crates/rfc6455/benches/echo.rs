@@ -12,12 +12,10 @@
 use criterion::{BenchmarkId, Criterion, Throughput};
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{Config, Message, Role, WebSocket};
+use rfc6455_test_support::bench::{run, Ratio, Ratios, Statistic};
 use std::time::{Duration, Instant};
-use support::{Ratio, Ratios, Statistic};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::runtime::Runtime;
-
-mod support;
 
 const GROUP: &str = "echo";
 /// (label, messages per batch, message size)
@@ -140,12 +138,10 @@ fn main() {
         .build()
         .unwrap();
     let mut ratios = Ratios::new("echo", GROUP, Statistic::Fastest, Ratio::Overhead);
-    let mut criterion = Criterion::default()
+    let criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .configure_from_args();
-    benches(&mut criterion, &rt);
-    criterion.final_summary();
+        .measurement_time(Duration::from_secs(2));
+    run(criterion, |c| benches(c, &rt));
     for transport in ["duplex", "tcp"] {
         for (label, _, _) in WORKLOADS {
             ratios.add("websocket", "raw_echo", &format!("{transport}_{label}"));

@@ -8,11 +8,9 @@
 
 use criterion::{BenchmarkId, Criterion};
 use rfc6455::frame::{FrameHeader, OpCode};
+use rfc6455_test_support::bench::{run, Ratio, Ratios, Statistic};
 use std::hint::black_box;
 use std::time::Duration;
-use support::{Ratio, Ratios, Statistic};
-
-mod support;
 
 const GROUP: &str = "frame";
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -79,12 +77,10 @@ fn benches(c: &mut Criterion) {
 
 fn main() {
     let mut ratios = Ratios::new("frame", GROUP, Statistic::Fastest, Ratio::Overhead);
-    let mut criterion = Criterion::default()
+    let criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(1))
-        .configure_from_args();
-    benches(&mut criterion);
-    criterion.final_summary();
+        .measurement_time(Duration::from_secs(1));
+    run(criterion, benches);
     for (label, _) in LENGTHS {
         ratios.add("decode", "floor_decode", label);
         ratios.add("encode", "floor_encode", label);

@@ -9,11 +9,9 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use rfc6455::utf8::Utf8Validator;
+use rfc6455_test_support::bench::{run, Ratio, Ratios, Statistic};
 use std::hint::black_box;
 use std::time::Duration;
-use support::{Ratio, Ratios, Statistic};
-
-mod support;
 
 const GROUP: &str = "utf8";
 const SIZES: [(&str, usize); 3] = [("64B", 64), ("4KiB", 4 << 10), ("64KiB", 64 << 10)];
@@ -62,12 +60,10 @@ fn benches(c: &mut Criterion) {
 
 fn main() {
     let mut ratios = Ratios::new("utf8", GROUP, Statistic::Fastest, Ratio::Speedup);
-    let mut criterion = Criterion::default()
+    let criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(1))
-        .configure_from_args();
-    benches(&mut criterion);
-    criterion.final_summary();
+        .measurement_time(Duration::from_secs(1));
+    run(criterion, benches);
     for kind in ["ascii", "mixed"] {
         for (label, _) in SIZES {
             let id = format!("{kind}_{label}");

@@ -79,19 +79,11 @@ async fn main() -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-#[path = "support/echo_checks.rs"]
-mod echo_checks;
-
-#[cfg(test)]
 mod tests {
-    use super::*;
-
+    /// A real round trip (with permessage-deflate) and a refused plain
+    /// GET, against this example's server (crates/test-support).
     #[tokio::test]
     async fn echoes_over_websocket_and_refuses_plain_http() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(serve(listener));
-        echo_checks::round_trip(addr).await;
-        echo_checks::plain_get_is_refused(addr).await;
+        rfc6455_test_support::echo_checks::check_echo_server(super::serve).await;
     }
 }

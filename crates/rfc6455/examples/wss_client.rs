@@ -67,14 +67,9 @@ async fn run(
 }
 
 #[cfg(test)]
-#[path = "../tests/support/tls.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod tls_support;
-
-#[cfg(test)]
 mod tests {
-    use super::tls_support::{echo_server, Pki};
     use super::*;
+    use rfc6455_test_support::tls::{echo_server, Pki};
 
     #[tokio::test]
     async fn talks_over_tls_to_a_server_signed_by_the_given_ca() {

@@ -2,9 +2,9 @@
 //! replayed through the checks of the target that found it, under plain
 //! `cargo test`. A crash, once fixed, stays fixed.
 //!
-//! The checks are not copied here: this test includes the fuzz crate's own
-//! `fuzz/src/checks/` module, the code the fuzz targets run. It needs only
-//! this crate and its dependencies. Inputs of `differential_frame` get our
+//! The checks are not copied here: they live in `rfc6455-test-support`
+//! (`crates/test-support/src/checks/`), and the fuzz targets call the very
+//! same code. Inputs of `differential_frame` get our
 //! side of that comparison (the frame parser against the RFC-literal
 //! reference, and both connection roles); the comparison with tungstenite
 //! itself replays with `cargo test --manifest-path fuzz/Cargo.toml`.
@@ -14,19 +14,11 @@
 //! minimizes each crash into that folder by itself; name the file after the
 //! bug once it is understood.
 
-#[allow(dead_code, unreachable_pub, missing_docs)]
-#[path = "../../../fuzz/src/checks/mod.rs"]
-mod checks;
-
+use rfc6455_test_support::checks;
 use std::any::Any;
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-
-/// Targets whose inputs may appear: those of `checks` and the differential.
-fn is_target(name: &str) -> bool {
-    checks::TARGETS.contains(&name) || name == "differential_frame"
-}
 
 /// The files of `dir` in name order, without hidden files and notes.
 fn inputs(dir: &Path) -> Vec<PathBuf> {
@@ -65,7 +57,7 @@ fn replay(root: &Path) -> (usize, Vec<String>) {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let files = inputs(&dir);
-        if !is_target(&target) {
+        if !checks::TARGETS.contains(&target.as_str()) {
             if !files.is_empty() {
                 failures.push(format!("{}: no fuzz target named {target}", dir.display()));
             }
@@ -134,7 +126,8 @@ fn replay_reports_failures() {
     assert_eq!((replayed, failures.len()), (0, 1), "{failures:?}");
     assert!(!checks::run("no_such_target", b""));
     // A panicking check is caught and reported, not lost.
-    let caught = catch_unwind(|| checks::wire::read_frames(&[0x81, 0x05, b'c', b'u', b't']));
+    let caught =
+        catch_unwind(|| rfc6455_test_support::wire::read_frames(&[0x81, 0x05, b'c', b'u', b't']));
     assert!(caught.is_err());
     let _ = fs::remove_dir_all(&scratch);
 }

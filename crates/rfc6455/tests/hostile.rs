@@ -8,14 +8,13 @@
 //! measure memory run one at a time (`MEMORY`), since every test of this
 //! file shares the process.
 
-mod support;
-
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::deflate::DeflateConfig;
 use rfc6455::handshake::ClientRequest;
 use rfc6455::{CloseCode, Config, Error, Message, Server, ShutdownHandle, ShutdownReport};
+use rfc6455_test_support::peer::{encoded, raw_client, read_head};
+use rfc6455_test_support::*;
 use std::time::{Duration, Instant};
-use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
@@ -125,29 +124,6 @@ async fn assert_still_serving(addr: &str) {
         .expect("echo in time");
     assert_eq!(reply.unwrap().unwrap(), Message::text("still there?"));
     ws.close(CloseCode::NORMAL, "").await.unwrap();
-}
-
-/// A raw TCP client that has done the opening handshake.
-async fn raw_client(addr: &str, request: ClientRequest) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut head = Vec::new();
-    request.encode(&mut head);
-    stream.write_all(&head).await.unwrap();
-    let response = read_head(&mut stream).await;
-    assert!(response.starts_with("HTTP/1.1 101"), "{response}");
-    stream
-}
-
-async fn read_head(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte).await {
-            Ok(1) => head.push(byte[0]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&head).into_owned()
 }
 
 /// Reads everything until the server closes TCP (bounded by `limit`).
@@ -313,8 +289,8 @@ mod handshake {
             .max_connections(2);
         let running = serve(server).await;
         let addr = &running.addr;
-        let _a = raw_client(addr, request(addr)).await;
-        let _b = raw_client(addr, request(addr)).await;
+        let _a = raw_client(addr, &encoded(&request(addr))).await;
+        let _b = raw_client(addr, &encoded(&request(addr))).await;
         let line = status_of(addr, b"").await;
         assert!(line.starts_with("HTTP/1.1 503 "), "{line:?}");
         drop(_a);
@@ -380,7 +356,7 @@ mod frames {
             ),
             (
                 "continuation first (§5.4)",
-                client_frame(true, CONT, b"x"),
+                client_frame(true, CONTINUATION, b"x"),
                 1002,
             ),
             ("non-minimal length (§5.2)", non_minimal, 1002),
@@ -415,7 +391,7 @@ mod frames {
                     for _ in 0..5 {
                         m.extend(client_frame(
                             false,
-                            if m.is_empty() { BINARY } else { CONT },
+                            if m.is_empty() { BINARY } else { CONTINUATION },
                             &[0; 1000],
                         ));
                     }
@@ -425,7 +401,7 @@ mod frames {
             ),
         ];
         for (what, wire, code) in cases {
-            let mut stream = raw_client(addr, request(addr)).await;
+            let mut stream = raw_client(addr, &encoded(&request(addr))).await;
             let start = Instant::now();
             stream.write_all(&wire).await.unwrap();
             let answer = read_to_end(&mut stream, Duration::from_secs(10)).await;
@@ -447,7 +423,7 @@ mod frames {
         let _budget = Budget::start(Budget::DEFAULT).await;
         let mut running = echo_server(Config::default()).await;
         let addr = running.addr.clone();
-        let mut stream = raw_client(&addr, request(&addr)).await;
+        let mut stream = raw_client(&addr, &encoded(&request(&addr))).await;
         let frame = client_frame(true, BINARY, &[7; 1000]);
         stream.write_all(&frame[..500]).await.unwrap();
         drop(stream);
@@ -482,7 +458,7 @@ mod memory {
         assert!(compressed.len() < 1 << 20, "{} bytes", compressed.len());
         let before = rss();
         let req = request(addr).with_deflate(DeflateConfig::default());
-        let mut stream = raw_client(addr, req).await;
+        let mut stream = raw_client(addr, &encoded(&req)).await;
         stream
             .write_all(&raw_frame(true, 4, BINARY, Some(KEY), &compressed))
             .await
@@ -503,7 +479,7 @@ mod memory {
         let _budget = Budget::start(Budget::DEFAULT).await;
         let running = echo_server(Config::default()).await;
         let addr = &running.addr;
-        let mut stream = raw_client(addr, request(addr)).await;
+        let mut stream = raw_client(addr, &encoded(&request(addr))).await;
         let before = rss();
         let ping = client_frame(true, PING, b"0123456789");
         let burst: Vec<u8> = ping
@@ -540,7 +516,7 @@ mod memory {
         let config = Config::default().max_write_buffer_size(1 << 20);
         let running = echo_server(config).await;
         let addr = &running.addr;
-        let mut stream = raw_client(addr, request(addr)).await;
+        let mut stream = raw_client(addr, &encoded(&request(addr))).await;
         let before = rss();
         let message = client_frame(true, BINARY, &vec![0x55; 1 << 20]);
         let mut sent = 0usize;
@@ -593,7 +569,7 @@ mod time {
         assert!(pings >= 3, "{pings} keep-alive Pings");
         ws.send(Message::text("alive")).await.unwrap();
         // A raw peer that answers nothing: cut off with 1001.
-        let mut stream = raw_client(addr, request(addr)).await;
+        let mut stream = raw_client(addr, &encoded(&request(addr))).await;
         let start = Instant::now();
         let answer = read_to_end(&mut stream, Duration::from_secs(10)).await;
         assert_eq!(close_code_in(&answer), Some(1001), "{answer:02x?}");
@@ -627,7 +603,7 @@ mod shutdown {
             clients.push(rfc6455::connect(&format!("ws://{addr}/")).await.unwrap());
         }
         // A peer that never reads nor answers.
-        let _mute = raw_client(&addr, request(&addr)).await;
+        let _mute = raw_client(&addr, &encoded(&request(&addr))).await;
         let readers: Vec<_> = clients
             .into_iter()
             .map(|mut ws| {

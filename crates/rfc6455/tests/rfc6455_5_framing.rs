@@ -1,10 +1,8 @@
 //! RFC 6455 §5: data framing, masking, fragmentation, control frames,
 //! driven through the sans-IO `Connection`.
 
-mod support;
-
 use rfc6455::{Config, Connection, Error, Message, ProtocolError, Role};
-use support::*;
+use rfc6455_test_support::*;
 
 mod s5_1_masking {
     use super::*;
@@ -28,7 +26,7 @@ mod s5_1_masking {
             Some(Error::Protocol(ProtocolError::MaskedFrame))
         ));
         let out = take_output(&mut conn);
-        assert_eq!(out.last().and_then(Written::close_code), Some(1002));
+        assert_eq!(out.last().and_then(Frame::close_code), Some(1002));
         // The client's own Close is masked too.
         assert!(out.iter().all(|f| f.masked));
     }
@@ -162,9 +160,9 @@ mod s5_4_fragmentation {
         let mut conn = server();
         let mut wire = client_frame(false, TEXT, b"frag");
         wire.extend(client_frame(true, PING, b"p1"));
-        wire.extend(client_frame(false, CONT, b"men"));
+        wire.extend(client_frame(false, CONTINUATION, b"men"));
         wire.extend(client_frame(true, PONG, b"unsolicited"));
-        wire.extend(client_frame(true, CONT, b"ted"));
+        wire.extend(client_frame(true, CONTINUATION, b"ted"));
         let (events, error) = feed(&mut conn, &wire);
         assert!(error.is_none(), "{error:?}");
         assert_eq!(
@@ -187,8 +185,8 @@ mod s5_4_fragmentation {
     fn empty_fragments_are_fine() {
         let mut conn = server();
         let mut wire = client_frame(false, BINARY, b"");
-        wire.extend(client_frame(false, CONT, b""));
-        wire.extend(client_frame(true, CONT, b""));
+        wire.extend(client_frame(false, CONTINUATION, b""));
+        wire.extend(client_frame(true, CONTINUATION, b""));
         let (events, error) = feed(&mut conn, &wire);
         assert!(error.is_none());
         assert_eq!(events, vec![Message::binary(Vec::new())]);
@@ -197,7 +195,7 @@ mod s5_4_fragmentation {
     #[test]
     fn continuation_with_nothing_to_continue_is_1002() {
         let mut conn = server();
-        let error = assert_fails_with(&mut conn, &client_frame(true, CONT, b"x"), 1002);
+        let error = assert_fails_with(&mut conn, &client_frame(true, CONTINUATION, b"x"), 1002);
         assert!(matches!(
             error,
             Error::Protocol(ProtocolError::UnexpectedContinuation)
@@ -233,8 +231,9 @@ mod s5_5_control_frames {
             let out = take_output(&mut conn);
             assert_eq!(
                 out,
-                vec![Written {
+                vec![Frame {
                     fin: true,
+                    rsv: 0,
                     opcode: PONG,
                     masked: false,
                     payload
@@ -358,7 +357,7 @@ mod limits {
     fn message_over_limit_is_1009() {
         let mut conn = small();
         let mut wire = client_frame(false, TEXT, &[b'a'; 100]);
-        wire.extend(client_frame(true, CONT, &[b'a'; 51]));
+        wire.extend(client_frame(true, CONTINUATION, &[b'a'; 51]));
         let error = assert_fails_with(&mut conn, &wire, 1009);
         assert!(matches!(
             error,
@@ -392,7 +391,7 @@ mod limits {
         assert!(error.close_code().is_none(), "a local condition: no Close");
         let (events, error) = feed(&mut conn, &client_frame(true, PING, b"x"));
         assert!(events.is_empty() && error.is_none(), "input waits");
-        // Written: the Ping is processed now, and sends work again.
+        // Frame: the Ping is processed now, and sends work again.
         conn.advance_output(conn.pending_output().len());
         assert!(!conn.is_output_full());
         assert_eq!(
@@ -410,7 +409,7 @@ mod limits {
     fn message_at_limit_is_fine() {
         let mut conn = small();
         let mut wire = client_frame(false, TEXT, &[b'a'; 100]);
-        wire.extend(client_frame(true, CONT, &[b'a'; 50]));
+        wire.extend(client_frame(true, CONTINUATION, &[b'a'; 50]));
         let (events, error) = feed(&mut conn, &wire);
         assert!(error.is_none());
         assert_eq!(events.len(), 1);
@@ -420,43 +419,33 @@ mod limits {
 mod hostile_input {
     use super::*;
 
-    /// A small deterministic generator (xorshift) so the test needs no crate.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use rfc6455_test_support::rng::{seeded, Rng};
 
     /// Random bytes, and random mutations of valid traffic, in random
     /// chunks: no panic, every error carries a close code, nothing is
     /// written after a Close.
     #[test]
     fn random_input_never_panics() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = seeded(0x9e37_79b9_7f4a_7c15);
         let mut valid = Vec::new();
         for i in 0..20u8 {
             valid.extend(client_frame(
                 i % 3 != 0,
-                [TEXT, CONT, PING, BINARY][usize::from(i % 4)],
+                [TEXT, CONTINUATION, PING, BINARY][usize::from(i % 4)],
                 &[b'a' + i; 7],
             ));
         }
         for round in 0..3000 {
             let mut input = if round % 2 == 0 {
-                (0..rng.next() % 300)
-                    .map(|_| rng.next() as u8)
-                    .collect::<Vec<_>>()
+                let len = rng.random_range(0..300);
+                (0..len).map(|_| rng.random::<u8>()).collect::<Vec<_>>()
             } else {
                 valid.clone()
             };
-            for _ in 0..rng.next() % 4 {
+            for _ in 0..rng.random_range(0..4) {
                 if !input.is_empty() {
-                    let at = (rng.next() as usize) % input.len();
-                    input[at] = rng.next() as u8;
+                    let at = rng.random_range(0..input.len());
+                    input[at] = rng.random();
                 }
             }
             for role in [Role::Server, Role::Client] {
@@ -465,7 +454,7 @@ mod hostile_input {
                 let mut rest = &input[..];
                 let mut closes = 0;
                 while !rest.is_empty() {
-                    let take = 1 + (rng.next() as usize) % rest.len();
+                    let take = rng.random_range(1..=rest.len());
                     let (_, error) = feed(&mut conn, &rest[..take]);
                     rest = &rest[take..];
                     if let Some(error) = error {

@@ -1,10 +1,8 @@
 //! RFC 6455 §5.5.1 and §7: the Close frame, close codes, and the closing
 //! handshake, driven through the sans-IO `Connection`.
 
-mod support;
-
 use rfc6455::{CloseCode, CloseFrame, Error, Message, ProtocolError};
-use support::*;
+use rfc6455_test_support::*;
 
 mod s7_4_status_codes {
     use super::*;
@@ -169,5 +167,52 @@ mod s7_1_closing_handshake {
             out.iter().map(|f| f.opcode).collect::<Vec<_>>(),
             vec![TEXT, CLOSE]
         );
+    }
+}
+
+/// The closing handshake between our own two roles, in memory.
+mod s7_1_between_our_roles {
+    use super::*;
+    use rfc6455::Config;
+
+    #[test]
+    fn client_initiated_close_completes_and_the_server_drops_tcp_first() {
+        let mut pair = Pair::new(Config::default());
+        pair.client.send(Message::text("last words")).unwrap();
+        pair.client
+            .close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "bye")))
+            .unwrap();
+        pair.drive();
+        let events = pair.server_events();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events[0], Message::text("last words"));
+        assert!(
+            matches!(&events[1], Message::Close(Some(f)) if f.code == CloseCode::GOING_AWAY),
+            "{events:?}"
+        );
+        // The echo carries the code back (§5.5.1).
+        assert!(
+            matches!(&pair.client_events()[..], [Message::Close(Some(f))] if f.code == CloseCode::GOING_AWAY)
+        );
+        assert!(pair.client.is_closed() && pair.server.is_closed());
+        assert!(pair.server.should_close_transport(), "§7.1.1: server first");
+        assert!(!pair.client.should_close_transport());
+    }
+
+    #[test]
+    fn a_failure_reaches_the_peer_as_its_close_code() {
+        // The server's limit is lower than the client's message: 1009.
+        let mut pair = Pair::from_connections(
+            client(),
+            rfc6455::Connection::new(rfc6455::Role::Server, Config::default().max_message_size(8)),
+        );
+        pair.client.send(Message::binary(vec![0; 9])).unwrap();
+        pair.drive_in_chunks(3);
+        let error = pair.server_error().expect("the server failed");
+        assert_eq!(error.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
+        assert!(
+            matches!(&pair.client_events()[..], [Message::Close(Some(f))] if f.code == CloseCode::MESSAGE_TOO_BIG)
+        );
+        assert!(pair.client_error().is_none());
     }
 }

@@ -1,10 +1,8 @@
 //! RFC 6455 §8.1: text must be UTF-8, checked as it arrives (fail fast),
 //! driven through the sans-IO `Connection`.
 
-mod support;
-
 use rfc6455::{Error, Message, ProtocolError};
-use support::*;
+use rfc6455_test_support::*;
 
 fn assert_invalid_utf8(error: Option<Error>) {
     assert!(
@@ -47,7 +45,10 @@ fn invalid_fragment_fails_before_the_message_ends() {
     let mut conn = server();
     let (_, error) = feed(&mut conn, &client_frame(false, TEXT, "κόσμε".as_bytes()));
     assert!(error.is_none());
-    let (_, error) = feed(&mut conn, &client_frame(false, CONT, b"\xf4\x90\x80\x80"));
+    let (_, error) = feed(
+        &mut conn,
+        &client_frame(false, CONTINUATION, b"\xf4\x90\x80\x80"),
+    );
     assert_invalid_utf8(error);
 }
 
@@ -57,7 +58,7 @@ fn characters_split_across_fragments_and_reads_are_valid() {
     let bytes = text.as_bytes();
     for split in 0..=bytes.len() {
         let mut wire = client_frame(false, TEXT, &bytes[..split]);
-        wire.extend(client_frame(true, CONT, &bytes[split..]));
+        wire.extend(client_frame(true, CONTINUATION, &bytes[split..]));
         for cut in [1, wire.len() / 2, wire.len() - 1] {
             let mut conn = server();
             let (mut events, e1) = feed(&mut conn, &wire[..cut]);
@@ -73,7 +74,7 @@ fn characters_split_across_fragments_and_reads_are_valid() {
 fn message_ending_inside_a_character_is_1007() {
     let mut conn = server();
     let mut wire = client_frame(false, TEXT, b"ok\xe2\x82");
-    wire.extend(client_frame(true, CONT, b""));
+    wire.extend(client_frame(true, CONTINUATION, b""));
     assert_fails_with(&mut conn, &wire, 1007);
 }
 

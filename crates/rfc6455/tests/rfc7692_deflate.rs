@@ -2,12 +2,10 @@
 //! (§6), the RFC's own vectors (§7.2.3), and bounded inflate, through the
 //! handshake parsers, the sans-IO `Connection` and the tokio layer.
 
-mod support;
-
 use rfc6455::deflate::{DeflateConfig, DeflateParams, Deflater};
 use rfc6455::handshake::{parse_request, ClientRequest};
 use rfc6455::{Config, Connection, Error, HandshakeError, Message, ProtocolError, Role};
-use support::*;
+use rfc6455_test_support::*;
 
 fn deflate_config() -> Config {
     Config::default().deflate(DeflateConfig::default())
@@ -179,7 +177,12 @@ mod s6_compressed_frames {
     fn rsv1_on_a_continuation_frame_is_1002() {
         let (_, mut conn) = pair(DeflateParams::default());
         let mut wire = compressed_frame(false, true, TEXT, b"\xf2\x48\xcd");
-        wire.extend(compressed_frame(true, true, CONT, b"\xc9\xc9\x07\x00"));
+        wire.extend(compressed_frame(
+            true,
+            true,
+            CONTINUATION,
+            b"\xc9\xc9\x07\x00",
+        ));
         assert_fails_with(&mut conn, &wire, 1002);
     }
 
@@ -260,7 +263,7 @@ mod s7_2_3_examples {
         for split in 0..=HELLO.len() {
             let (_, mut conn) = pair(DeflateParams::default());
             let mut wire = compressed_frame(false, true, TEXT, &HELLO[..split]);
-            wire.extend(compressed_frame(true, false, CONT, &HELLO[split..]));
+            wire.extend(compressed_frame(true, false, CONTINUATION, &HELLO[split..]));
             let (events, error) = feed(&mut conn, &wire);
             assert!(error.is_none(), "split {split}: {error:?}");
             assert_eq!(events, vec![Message::text("Hello")], "split {split}");
@@ -336,26 +339,24 @@ mod round_trip {
                     server_max_window_bits: bits,
                     client_max_window_bits: 23 - bits,
                 };
-                let (mut client, mut server) = pair(params);
+                let mut pair = Pair::with_deflate(deflate_config(), params);
                 for round in 0..3 {
                     let message = Message::text(text[round * 10..].to_owned());
-                    client.send(message.clone()).unwrap();
-                    let wire = take_wire(&mut client);
+                    pair.client.send(message.clone()).unwrap();
+                    let wire = pair.to_server();
                     if params.client_max_window_bits >= 9 {
                         assert!(wire.len() < text.len() / 4, "compressed");
                     } else {
                         // zlib cannot honour an 8-bit window: sent as is.
                         assert_eq!(wire[0] & 0x40, 0, "RSV1 clear");
                     }
-                    let (events, error) = feed(&mut server, &wire);
-                    assert!(error.is_none(), "{error:?}");
-                    assert_eq!(events, vec![message.clone()]);
+                    assert!(pair.server_error().is_none(), "{:?}", pair.server_error());
+                    assert_eq!(pair.server_events(), vec![message.clone()]);
 
-                    server.send(message.clone()).unwrap();
-                    let wire = take_wire(&mut server);
-                    let (events, error) = feed(&mut client, &wire);
-                    assert!(error.is_none(), "{error:?}");
-                    assert_eq!(events, vec![message]);
+                    pair.server.send(message.clone()).unwrap();
+                    pair.to_client();
+                    assert!(pair.client_error().is_none(), "{:?}", pair.client_error());
+                    assert_eq!(pair.client_events(), vec![message]);
                 }
             }
         }
@@ -366,16 +367,28 @@ mod round_trip {
         // zlib flushes nothing for an empty message after another; each
         // must still carry the empty block of §7.2.3.6 (found by fuzzing).
         let config = Config::default().deflate(DeflateConfig::default().threshold(0));
-        let params = Some(DeflateParams::default());
-        let mut client = Connection::with_deflate(Role::Client, config.clone(), params);
-        let mut server = Connection::with_deflate(Role::Server, config, params);
+        let mut pair = Pair::with_deflate(config, DeflateParams::default());
         for _ in 0..4 {
-            client.send(Message::text("")).unwrap();
-            let wire = take_wire(&mut client);
+            pair.client.send(Message::text("")).unwrap();
+            let wire = pair.to_server();
             assert_eq!(wire[0], 0xc1, "compressed");
-            let (events, error) = feed(&mut server, &wire);
-            assert!(error.is_none(), "{error:?}");
-            assert_eq!(events, vec![Message::text("")]);
+            assert!(pair.server_error().is_none(), "{:?}", pair.server_error());
+            assert_eq!(pair.server_events(), vec![Message::text("")]);
+        }
+    }
+
+    /// A compressed message cut into every chunk size on the way still
+    /// inflates to itself (the inflater keeps its state across reads).
+    #[test]
+    fn compressed_messages_survive_any_cut() {
+        let text = "compressible ".repeat(400);
+        for chunk in [1, 2, 3, 7, 64, 1000] {
+            let mut pair = Pair::with_deflate(deflate_config(), DeflateParams::default());
+            pair.client.send(Message::text(text.clone())).unwrap();
+            pair.server.send(Message::text(text.clone())).unwrap();
+            pair.drive_in_chunks(chunk);
+            assert_eq!(pair.server_events(), vec![Message::text(text.clone())]);
+            assert_eq!(pair.client_events(), vec![Message::text(text.clone())]);
         }
     }
 

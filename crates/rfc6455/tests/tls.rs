@@ -4,13 +4,11 @@
 //! of hanging.
 #![cfg(feature = "rustls")]
 
-mod support;
-
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::tls::rustls;
 use rfc6455::{CloseCode, CloseFrame, Config, Error, Message, TlsError};
+use rfc6455_test_support::tls::{echo_server, Pki, Served};
 use std::time::Duration;
-use support::tls::{echo_server, Pki, Served};
 
 /// Long enough for a loaded CI machine, short enough to call a hang a hang.
 const LIMIT: Duration = Duration::from_secs(20);

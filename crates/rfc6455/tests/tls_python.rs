@@ -10,15 +10,13 @@
 //! silent skip would hide that interop was never checked.
 #![cfg(feature = "rustls")]
 
-mod support;
-
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{CloseCode, CloseFrame, Config, Message};
+use rfc6455_test_support::tls::{echo_server, Pki, Served};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
-use support::tls::{echo_server, Pki, Served};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

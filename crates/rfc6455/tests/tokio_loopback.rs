@@ -2,12 +2,11 @@
 //! (RFC 6455 §4), echo, and the closing handshake and failure (§7), seen
 //! from a raw TCP peer that can check every byte.
 
-mod support;
-
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{CloseCode, Config, Error, Message};
+use rfc6455_test_support::peer::{raw_client, read_head};
+use rfc6455_test_support::*;
 use std::time::Duration;
-use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -53,19 +52,6 @@ async fn echo(mut ws: rfc6455::WebSocket<TcpStream>) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Reads the HTTP head a raw peer got back.
-async fn read_head(stream: &mut TcpStream) -> String {
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut byte = [0];
-        if stream.read(&mut byte).await.unwrap() == 0 {
-            break;
-        }
-        head.push(byte[0]);
-    }
-    String::from_utf8(head).unwrap()
 }
 
 /// Reads until EOF (with a timeout, so a test cannot hang).
@@ -197,18 +183,10 @@ mod s4_opening_handshake {
 mod s7_closing {
     use super::*;
 
-    /// Handshakes as a raw client and returns the stream.
-    async fn raw_client(addr: &str) -> TcpStream {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
-        stream.write_all(REQUEST.as_bytes()).await.unwrap();
-        assert!(read_head(&mut stream).await.starts_with("HTTP/1.1 101"));
-        stream
-    }
-
     #[tokio::test]
     async fn violation_is_answered_with_close_before_the_error_is_returned() {
         let (addr, server) = one_server(echo).await;
-        let mut stream = raw_client(&addr).await;
+        let mut stream = raw_client(&addr, REQUEST.as_bytes()).await;
         // An unmasked frame from a client: 1002.
         stream
             .write_all(&server_frame(true, TEXT, b"x"))
@@ -232,7 +210,7 @@ mod s7_closing {
     #[tokio::test]
     async fn invalid_utf8_mid_frame_closes_with_1007_at_once() {
         let (addr, server) = one_server(echo).await;
-        let mut stream = raw_client(&addr).await;
+        let mut stream = raw_client(&addr, REQUEST.as_bytes()).await;
         let wire = client_frame(true, TEXT, b"ok\xf4\x90\x80\x80 and more that never comes");
         // Send only the header and the bad bytes; keep the rest back.
         stream.write_all(&wire[..6 + 4]).await.unwrap();
@@ -249,7 +227,7 @@ mod s7_closing {
     #[tokio::test]
     async fn server_closes_tcp_first_after_client_close() {
         let (addr, server) = one_server(echo).await;
-        let mut stream = raw_client(&addr).await;
+        let mut stream = raw_client(&addr, REQUEST.as_bytes()).await;
         stream
             .write_all(&client_frame(true, CLOSE, &close_payload(1000, b"bye")))
             .await
@@ -285,7 +263,7 @@ mod s7_closing {
             let mut ws = rfc6455::accept_with_config(stream, config).await.unwrap();
             ws.close(CloseCode::NORMAL, "").await
         });
-        let mut stream = raw_client(&addr.to_string()).await;
+        let mut stream = raw_client(&addr.to_string(), REQUEST.as_bytes()).await;
         let started = std::time::Instant::now();
         let result = server.await.unwrap();
         assert!(
@@ -305,7 +283,7 @@ mod s7_closing {
     #[tokio::test]
     async fn peer_vanishing_is_abnormal_closure() {
         let (addr, server) = one_server(echo).await;
-        let stream = raw_client(&addr).await;
+        let stream = raw_client(&addr, REQUEST.as_bytes()).await;
         drop(stream);
         let result = server.await.unwrap();
         assert!(matches!(result, Err(Error::AbnormalClosure)), "{result:?}");

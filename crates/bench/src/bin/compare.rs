@@ -16,10 +16,11 @@
 //! bench -p testee`; `fuzzserver` is the testee crate's, needed only when
 //! `--impls` names it).
 
+use bench::child::{Server, PEER_ECHO_IMPLS};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 const USAGE: &str = "usage: compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS] \
@@ -29,15 +30,11 @@ const USAGE: &str = "usage: compare [--quick] [--rounds N] [--duration SECS] [--
 /// Every implementation `--impls` may name, in the run's order:
 /// `peer-echo`'s, and `fuzzserver`, the Autobahn testee itself (crate
 /// `testee`, built beside this one), with its own runtime and limits.
-const IMPLS: [&str; 7] = [
-    "fuzzserver",
-    "ours",
-    "ours-feed",
-    "tungstenite",
-    "fastwebsockets",
-    "tokio-websockets",
-    "floor",
-];
+fn impls() -> Vec<&'static str> {
+    std::iter::once("fuzzserver")
+        .chain(PEER_ECHO_IMPLS)
+        .collect()
+}
 /// What every ratio is against.
 const REFERENCE: &str = "fastwebsockets";
 const FIRST_PORT: u16 = 19100;
@@ -137,7 +134,7 @@ fn parse_args() -> Settings {
         warmup: 0.5,
         idle_settle: 1.5,
         idle_connections: 10_000,
-        impls: IMPLS.iter().map(|s| s.to_string()).collect(),
+        impls: impls().into_iter().map(str::to_string).collect(),
         workloads: WORKLOADS.to_vec(),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/bench/peers.json"),
         pin: true,
@@ -170,8 +167,9 @@ fn parse_args() -> Settings {
                     .map(str::to_string)
                     .collect();
                 for i in &s.impls {
-                    if !IMPLS.contains(&i.as_str()) {
-                        fail(&format!("unknown implementation {i:?}; known: {IMPLS:?}"));
+                    if !impls().contains(&i.as_str()) {
+                        let known = impls();
+                        fail(&format!("unknown implementation {i:?}; known: {known:?}"));
                     }
                 }
             }
@@ -230,18 +228,6 @@ fn command(pin: Option<&str>, program: &Path) -> Command {
             c
         }
         None => Command::new(program),
-    }
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -26,6 +26,7 @@
 //!   from the input buffer, small ones of a read gathered into one write.
 //!   About what any echo server has to pay.
 
+use bench::child::PEER_ECHO_IMPLS;
 use bench::wire::{self, OP_CLOSE, OP_PING, OP_PONG};
 use bytes::{Buf, BytesMut};
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -38,16 +39,6 @@ use tokio::net::{TcpListener, TcpStream};
 const USAGE: &str =
     "usage: peer-echo ours|ours-feed|tungstenite|fastwebsockets|tokio-websockets|floor \
                      [--addr HOST:PORT]   (default 127.0.0.1:9001)";
-
-/// Implementations, in the order the comparison runs them.
-const IMPLS: [&str; 6] = [
-    "ours",
-    "ours-feed",
-    "tungstenite",
-    "fastwebsockets",
-    "tokio-websockets",
-    "floor",
-];
 
 /// Connection errors logged; more are only counted (a benchmark's 10,000
 /// connections all end at once).
@@ -74,7 +65,7 @@ fn main() {
                 println!("{USAGE}");
                 return;
             }
-            name if IMPLS.contains(&name) && implementation.is_none() => {
+            name if PEER_ECHO_IMPLS.contains(&name) && implementation.is_none() => {
                 implementation = Some(arg.clone())
             }
             other => usage(&format!("unknown argument {other:?}")),

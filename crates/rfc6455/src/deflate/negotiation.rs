@@ -94,28 +94,23 @@ impl DeflateParams {
     /// ```
     #[must_use]
     pub fn to_response(&self) -> String {
-        let mut out = extension_value(
+        extension_value(
             self.server_no_context_takeover,
             self.client_no_context_takeover,
             self.server_max_window_bits,
-        );
-        if self.client_max_window_bits < 15 {
-            out.push_str(&format!(
-                "; client_max_window_bits={}",
-                self.client_max_window_bits
-            ));
-        }
-        out
+            self.client_max_window_bits,
+        )
     }
 }
 
 /// The extension name and the parameters an offer and a response write
-/// alike; `client_max_window_bits`, which they write differently, is left
-/// to the caller.
+/// alike, defaults left out; a window of 15 bits (the default) writes no
+/// `client_max_window_bits`, which an offer then adds without a value.
 fn extension_value(
     server_no_context_takeover: bool,
     client_no_context_takeover: bool,
     server_max_window_bits: u8,
+    client_max_window_bits: u8,
 ) -> String {
     let mut out = String::from(EXTENSION_NAME);
     if server_no_context_takeover {
@@ -127,6 +122,11 @@ fn extension_value(
     if server_max_window_bits < 15 {
         out.push_str(&format!(
             "; server_max_window_bits={server_max_window_bits}"
+        ));
+    }
+    if client_max_window_bits < 15 {
+        out.push_str(&format!(
+            "; client_max_window_bits={client_max_window_bits}"
         ));
     }
     out
@@ -236,13 +236,10 @@ impl DeflateConfig {
             self.server_no_context_takeover,
             self.client_no_context_takeover,
             self.server_max_window_bits,
+            self.client_max_window_bits,
         );
-        if self.client_max_window_bits < 15 {
-            out.push_str(&format!(
-                "; client_max_window_bits={}",
-                self.client_max_window_bits
-            ));
-        } else {
+        if self.client_max_window_bits >= 15 {
+            // Value-less: the offer's way to say any window is fine.
             out.push_str("; client_max_window_bits");
         }
         out

@@ -103,28 +103,35 @@ fn dispatch_matches_scalar() {
     check_against_scalar("apply_mask_offset", apply_mask_offset);
 }
 
+/// The x86_64 SIMD paths, where this build can run them (one cfg for all).
 #[cfg(all(
     feature = "simd",
     not(miri),
     target_arch = "x86_64",
     target_feature = "sse2"
 ))]
-#[test]
-fn sse2_matches_scalar() {
-    check_against_scalar("sse2", sse2::apply_mask_sse2);
-}
+mod x86 {
+    use super::*;
 
-#[cfg(all(
-    feature = "simd",
-    not(miri),
-    target_arch = "x86_64",
-    target_feature = "sse2"
-))]
-#[test]
-fn avx2_matches_scalar() {
-    match avx2::detect() {
-        Some(apply) => check_against_scalar("avx2", apply),
-        None => eprintln!("avx2_matches_scalar: this CPU has no AVX2, skipped"),
+    #[test]
+    fn sse2_matches_scalar() {
+        check_against_scalar("sse2", sse2::apply_mask_sse2);
+    }
+
+    #[test]
+    fn avx2_matches_scalar() {
+        match avx2::detect() {
+            Some(apply) => check_against_scalar("avx2", apply),
+            None => eprintln!("avx2_matches_scalar: this CPU has no AVX2, skipped"),
+        }
+    }
+
+    #[test]
+    fn lengths_cover_where_the_simd_paths_start_aligning() {
+        for align_min_len in [sse2::ALIGN_MIN_LEN, avx2::ALIGN_MIN_LEN] {
+            assert!(LONG.contains(&(align_min_len - 1)));
+            assert!(LONG.contains(&(align_min_len + 128 + 64)));
+        }
     }
 }
 
@@ -137,20 +144,6 @@ fn avx2_matches_scalar() {
 #[test]
 fn neon_matches_scalar() {
     check_against_scalar("neon", neon::apply_mask_neon);
-}
-
-#[cfg(all(
-    feature = "simd",
-    not(miri),
-    target_arch = "x86_64",
-    target_feature = "sse2"
-))]
-#[test]
-fn lengths_cover_where_the_simd_paths_start_aligning() {
-    for align_min_len in [sse2::ALIGN_MIN_LEN, avx2::ALIGN_MIN_LEN] {
-        assert!(LONG.contains(&(align_min_len - 1)));
-        assert!(LONG.contains(&(align_min_len + 128 + 64)));
-    }
 }
 
 #[test]

@@ -1,20 +1,104 @@
-//! What the benches share: reading this run's times back from criterion's
+//! What the benches share (feature `bench`): reading this run's times back from criterion's
 //! files, pairing each benchmark with the reference it is measured
 //! against in the same run, and writing those ratios to
 //! `reports/bench/<bench>.json` for the report page (`scripts/report.sh`).
-//! Each bench prints its own table from the same rows.
+//! Each bench prints its own table from the same rows. Also the memcpy
+//! reference and the buffers of the two masking benches (rfc6455's `mask`,
+//! the bench crate's `unmask`).
 //!
 //! The JSON format is documented in `reports/README.md`.
 
-// Each bench is its own crate and uses only part of this module.
-#![allow(dead_code)]
-
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+/// Runs `benches` with `criterion`, further configured by the command line
+/// (`cargo bench -- <filter>`), then prints criterion's summary.
+pub fn run(criterion: Criterion, benches: impl FnOnce(&mut Criterion)) {
+    let mut criterion = criterion.configure_from_args();
+    benches(&mut criterion);
+    criterion.final_summary();
+}
+
+/// The payload sizes of the masking benches, with their labels.
+pub const MASK_SIZES: [(&str, usize); 5] = [
+    ("16B", 16),
+    ("128B", 128),
+    ("4KiB", 4 << 10),
+    ("64KiB", 64 << 10),
+    ("1MiB", 1 << 20),
+];
+
+/// A payload of `len` bytes, the same in every masking bench.
+pub fn payload(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 + 7) as u8).collect()
+}
+
+const PAGE: usize = 4096;
+
+/// Benchmarks a memcpy of `size` bytes as `memcpy/<label>`, the reference
+/// the masking benches measure against in the same run.
+///
+/// memcpy's speed depends on where its buffers sit: on AMD Zen, glibc's
+/// `rep movsb` runs ~20x slower when the destination is a few bytes past
+/// the source modulo 4 KiB, as two Vecs allocated one after the other can
+/// be. So both start on a cache line, half a page apart modulo 4 KiB:
+/// memcpy at its best, the reference hardest to beat.
+pub fn bench_memcpy(group: &mut BenchmarkGroup<'_, WallTime>, label: &str, size: usize) {
+    let mut storage = vec![0; 2 * size + 4 * PAGE];
+    let src_at = storage.as_ptr().align_offset(PAGE);
+    let dst_at = src_at + size.next_multiple_of(PAGE) + PAGE / 2;
+    let (front, back) = storage.split_at_mut(dst_at);
+    let src = &mut front[src_at..src_at + size];
+    src.copy_from_slice(&payload(size));
+    let dst = &mut back[..size];
+    group.bench_function(BenchmarkId::new("memcpy", label), |b| {
+        b.iter(|| {
+            dst.copy_from_slice(black_box(&*src));
+            black_box(&mut *dst);
+        })
+    });
+}
+
+/// The masking benches' loop: for every size of [`MASK_SIZES`], the
+/// memcpy reference ([`bench_memcpy`]), then `functions(group, label, buf)`
+/// to benchmark each masking function on `buf`, [`payload`]`(size)` in a
+/// buffer that starts on a cache line. Masking is in place, as the
+/// connection masks: each call flips `buf` between masked and unmasked,
+/// which costs the same.
+pub fn bench_masking(
+    c: &mut Criterion,
+    group: &str,
+    mut functions: impl FnMut(&mut BenchmarkGroup<'_, WallTime>, &str, &mut [u8]),
+) {
+    let mut group = c.benchmark_group(group);
+    for (label, size) in MASK_SIZES {
+        group.throughput(Throughput::Bytes(size as u64));
+        bench_memcpy(&mut group, label, size);
+        let mut storage = vec![0; size + 64];
+        let at = storage.as_ptr().align_offset(64);
+        let buf = &mut storage[at..at + size];
+        buf.copy_from_slice(&payload(size));
+        functions(&mut group, label, buf);
+    }
+    group.finish();
+}
+
+/// The masking benches' criterion: short, 5 sizes x 6 functions in under
+/// two minutes. 50 samples are plenty for the fastest one, and let scalar
+/// finish 1 MiB in 2 s.
+pub fn masking_criterion() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
 
 /// Which of criterion's numbers stands for a benchmark's time.
 #[derive(Clone, Copy)]
-pub(crate) enum Statistic {
+pub enum Statistic {
     /// One iteration of the fastest sample: what a shared machine's lost
     /// time slices rarely reach (masking, against memcpy).
     Fastest,
@@ -33,7 +117,7 @@ impl Statistic {
 
 /// How a row's ratio is formed from its two times.
 #[derive(Clone, Copy)]
-pub(crate) enum Ratio {
+pub enum Ratio {
     /// Reference time / time: above 1 is faster than the reference.
     Speedup,
     /// Time / reference time: 1 is no overhead, above 1 slower.
@@ -41,19 +125,21 @@ pub(crate) enum Ratio {
 }
 
 /// One benchmark against its reference, both from this run.
-pub(crate) struct Row {
+pub struct Row {
     /// Criterion's id without the group: `avx2/4KiB`.
-    pub(crate) name: String,
+    pub name: String,
     /// The reference's id: `memcpy/4KiB`.
-    pub(crate) reference: String,
-    pub(crate) ratio: f64,
+    pub reference: String,
+    /// The two times in the order [`Ratio`] says.
+    pub ratio: f64,
     /// Nanoseconds per iteration (per `Statistic`).
-    pub(crate) time_ns: f64,
-    pub(crate) reference_ns: f64,
+    pub time_ns: f64,
+    /// The reference's nanoseconds per iteration.
+    pub reference_ns: f64,
 }
 
 /// The ratios of one bench run.
-pub(crate) struct Ratios {
+pub struct Ratios {
     bench: &'static str,
     group: &'static str,
     statistic: Statistic,
@@ -61,12 +147,13 @@ pub(crate) struct Ratios {
     /// Results older than this are another run's (a filtered run leaves
     /// them behind).
     since: SystemTime,
-    pub(crate) rows: Vec<Row>,
+    /// Every pair measured in this run, in the order added.
+    pub rows: Vec<Row>,
 }
 
 impl Ratios {
     /// Call before the benchmarks run: results older than now are ignored.
-    pub(crate) fn new(
+    pub fn new(
         bench: &'static str,
         group: &'static str,
         statistic: Statistic,
@@ -84,7 +171,7 @@ impl Ratios {
 
     /// Pairs `function/param` with `reference/param` when this run measured
     /// both, and keeps the row.
-    pub(crate) fn add(&mut self, function: &str, reference: &str, param: &str) -> Option<&Row> {
+    pub fn add(&mut self, function: &str, reference: &str, param: &str) -> Option<&Row> {
         let time_ns = self.time_ns(function, param)?;
         let reference_ns = self.time_ns(reference, param)?;
         let ratio = match self.ratio {
@@ -101,10 +188,13 @@ impl Ratios {
         self.rows.last()
     }
 
-    /// The row of `function/param`, if measured.
-    pub(crate) fn get(&self, function: &str, param: &str) -> Option<&Row> {
+    /// The row of `function/param` against `reference/param`, if measured.
+    pub fn get(&self, function: &str, reference: &str, param: &str) -> Option<&Row> {
         let name = format!("{function}/{param}");
-        self.rows.iter().find(|r| r.name == name)
+        let reference = format!("{reference}/{param}");
+        self.rows
+            .iter()
+            .find(|r| r.name == name && r.reference == reference)
     }
 
     /// One benchmark's time in nanoseconds, if this run measured it.
@@ -138,7 +228,7 @@ impl Ratios {
     }
 
     /// Prints every row: benchmark, reference, both times and the ratio.
-    pub(crate) fn print(&self, title: &str) {
+    pub fn print(&self, title: &str) {
         println!("\n{title}");
         println!(
             "{:<28} {:<28} {:>12} {:>12} {:>7}",
@@ -162,7 +252,7 @@ impl Ratios {
     /// Writes the rows to `reports/bench/<bench>.json` (`$BENCH_REPORT_DIR`
     /// instead, if set) and says where; a run that measured nothing writes
     /// nothing, so the last full run's file stays.
-    pub(crate) fn write_json(&self) {
+    pub fn write_json(&self) {
         if self.rows.is_empty() {
             println!("\nno ratio measured in this run: reports/bench/ left as it was");
             return;
@@ -186,7 +276,7 @@ impl Ratios {
         };
         let json = serde_json::json!({
             "bench": self.bench,
-            "command": format!("cargo bench -p rfc6455 --bench {}", self.bench),
+            "command": format!("cargo bench -p {} --bench {}", package(), self.bench),
             "ratio": ratio,
             "higher_is_better": higher_is_better,
             "statistic": self.statistic.name(),
@@ -214,6 +304,11 @@ fn human_ns(ns: f64) -> String {
         ns if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
         ns => format!("{:.2} ms", ns / 1e6),
     }
+}
+
+/// The package whose bench is running (cargo sets it when it runs one).
+fn package() -> String {
+    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "rfc6455".to_owned())
 }
 
 fn workspace_root() -> PathBuf {

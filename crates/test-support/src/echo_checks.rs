@@ -4,12 +4,28 @@
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::deflate::DeflateConfig;
 use rfc6455::{CloseCode, Config, Message};
+use std::future::Future;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Starts `serve` on an ephemeral loopback port, then runs every check
+/// below against it.
+pub async fn check_echo_server<F>(serve: impl FnOnce(TcpListener) -> F)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener));
+    round_trip(addr).await;
+    plain_get_is_refused(addr).await;
+}
 
 /// Text and Binary come back, a Ping is answered, and the closing
 /// handshake completes; with permessage-deflate negotiated.
-pub(crate) async fn round_trip(addr: SocketAddr) {
+pub async fn round_trip(addr: SocketAddr) {
     let config = Config::default().deflate(DeflateConfig::default());
     let mut ws = rfc6455::connect_with_config(format!("ws://{addr}/"), config)
         .await
@@ -33,7 +49,7 @@ pub(crate) async fn round_trip(addr: SocketAddr) {
 }
 
 /// A plain GET gets 400 with the reason, and no upgrade.
-pub(crate) async fn plain_get_is_refused(addr: SocketAddr) {
+pub async fn plain_get_is_refused(addr: SocketAddr) {
     let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     tcp.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await

@@ -35,7 +35,7 @@
 //!   not allowed on the wire (§7.4).
 
 use super::input::Input;
-use super::wire::{self, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
+use crate::wire::{self, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
 use bytes::Bytes;
 use rfc6455::frame::MAX_CONTROL_PAYLOAD;
 use rfc6455::{CloseCode, CloseFrame, Config, Connection, Error, Message, Role};
@@ -121,7 +121,7 @@ impl Op {
                 let payload = input.payload(len);
                 let masked = peer_masks != (flags & 1 == 1 && flags & 2 == 2);
                 let mask = masked.then(|| input.key());
-                let frame = wire::frame(fin, rsv, opcode, mask, &payload);
+                let frame = wire::raw_frame(fin, rsv, opcode, mask, &payload);
                 Op::split(frame, flags >> 2)
             }
             3 => {
@@ -147,7 +147,7 @@ impl Op {
                 }
                 payload.truncate(MAX_CONTROL_PAYLOAD);
                 let mask = peer_masks.then(|| input.key());
-                Op::split(wire::frame(true, 0, CLOSE, mask, &payload), b >> 3)
+                Op::split(wire::raw_frame(true, 0, CLOSE, mask, &payload), b >> 3)
             }
             5 => {
                 // Valid text in up to four fragments cut anywhere, maybe
@@ -168,10 +168,10 @@ impl Op {
                     let opcode = if i == 0 { TEXT } else { CONTINUATION };
                     let fin = i + 1 == points.len();
                     let mask = peer_masks.then(|| input.key());
-                    bytes.extend(wire::frame(fin, 0, opcode, mask, &text[start..*end]));
+                    bytes.extend(wire::raw_frame(fin, 0, opcode, mask, &text[start..*end]));
                     if i == ping_after && !fin {
                         let mask = peer_masks.then(|| input.key());
-                        bytes.extend(wire::frame(true, 0, PING, mask, b"between"));
+                        bytes.extend(wire::raw_frame(true, 0, PING, mask, b"between"));
                     }
                     start = *end;
                 }
@@ -209,7 +209,7 @@ impl Op {
                 let len = usize::from(input.byte() % 8);
                 let payload = input.payload(len);
                 let mask = peer_masks.then(|| input.key());
-                Op::Receive(wire::frame(true, 0, PING, mask, &payload))
+                Op::Receive(wire::raw_frame(true, 0, PING, mask, &payload))
             }
         }
     }

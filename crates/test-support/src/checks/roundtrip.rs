@@ -21,7 +21,7 @@
 //!   done (§7.1).
 
 use super::input::Input;
-use super::wire;
+use crate::wire;
 use bytes::Bytes;
 use rfc6455::deflate::{DeflateConfig, DeflateParams};
 use rfc6455::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};

@@ -13,15 +13,23 @@ use tokio::net::TcpListener;
 
 /// A CA and a certificate it signed for `localhost` and `127.0.0.1`.
 pub struct Pki {
+    /// The CA's certificate, PEM.
     pub ca_pem: String,
+    /// The CA's certificate, DER.
     pub ca_der: rustls::pki_types::CertificateDer<'static>,
+    /// The server's certificate, PEM.
     pub server_cert_pem: String,
+    /// The server's certificate, DER.
     pub server_cert_der: rustls::pki_types::CertificateDer<'static>,
+    /// The server's private key, PEM (PKCS#8).
     pub server_key_pem: String,
+    /// The server's private key, DER (PKCS#8).
     pub server_key_der: Vec<u8>,
 }
 
 impl Pki {
+    /// A fresh CA and server certificate (a new key pair each time).
+    #[allow(clippy::new_without_default)]
     pub fn new() -> Pki {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
         let ca_key = KeyPair::generate().unwrap();
@@ -85,6 +93,8 @@ impl Pki {
 pub struct TempDir(PathBuf);
 
 impl TempDir {
+    /// A new, empty folder.
+    #[allow(clippy::new_without_default)]
     pub fn new() -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::Relaxed);
@@ -94,6 +104,7 @@ impl TempDir {
         TempDir(path)
     }
 
+    /// Where it is.
     pub fn path(&self) -> &Path {
         &self.0
     }
@@ -111,8 +122,11 @@ pub enum Served {
     /// The WebSocket ended with `last` (the peer's Close); the client sent
     /// `sni` as its server name, and TLS agreed on `alpn`.
     Closed {
+        /// The last non-data message (the peer's Close).
         last: Option<Message>,
+        /// The server name the client sent (SNI).
         sni: Option<String>,
+        /// The protocol ALPN agreed on.
         alpn: Option<Vec<u8>>,
     },
     /// TLS, the opening handshake or the WebSocket failed.

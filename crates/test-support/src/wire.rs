@@ -3,8 +3,9 @@
 //!
 //! [`decode_header`] waits for every byte of a header and then applies the
 //! rules a header alone can break, in the order the fields appear on the
-//! wire. [`frame`] writes a frame (any opcode, RSV bits and mask) and
-//! [`read_frames`] reads back what a connection wrote.
+//! wire. [`raw_frame`] writes a frame (any opcode, RSV bits and mask, so
+//! it can break any rule) and [`read_frames`] reads back what a connection
+//! wrote.
 
 /// Opcodes as raw numbers (§5.2), so reserved ones can be written too.
 pub const CONTINUATION: u8 = 0x0;
@@ -127,21 +128,19 @@ pub fn mask_bytes(payload: &mut [u8], key: [u8; 4]) {
 }
 
 /// A whole frame, shortest length form, payload masked with `mask` if given.
-pub fn frame(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+pub fn raw_frame(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(14 + payload.len());
     out.push((u8::from(fin) << 7) | ((rsv & 0x7) << 4) | (opcode & 0xf));
-    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        len @ 0..=125 => out.push(mask_bit | len as u8),
-        len @ 126..=0xffff => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        len => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
+    // §5.2: a length up to 125 fits the 7-bit field; 126 announces 16 more
+    // bits, 127 announces 64; the shortest form that fits.
+    let len = payload.len() as u64;
+    let (len7, extended) = match len {
+        0..=125 => (len as u8, 0),
+        126..=0xffff => (126, 2),
+        _ => (127, 8),
+    };
+    out.push(if mask.is_some() { 0x80 | len7 } else { len7 });
+    out.extend_from_slice(&len.to_be_bytes()[8 - extended..]);
     if let Some(key) = mask {
         out.extend_from_slice(&key);
     }
@@ -150,6 +149,26 @@ pub fn frame(fin: bool, rsv: u8, opcode: u8, mask: Option<[u8; 4]>, payload: &[u
     if let Some(key) = mask {
         mask_bytes(&mut out[start..], key);
     }
+    out
+}
+
+/// The masking key of [`client_frame`]: the one of RFC 6455 §5.7's examples.
+pub const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
+
+/// A frame as a client sends it (masked with [`KEY`], no RSV bits).
+pub fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    raw_frame(fin, 0, opcode, Some(KEY), payload)
+}
+
+/// A frame as a server sends it (unmasked, no RSV bits).
+pub fn server_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    raw_frame(fin, 0, opcode, None, payload)
+}
+
+/// A Close payload (§5.5.1): the code, big-endian, then the reason bytes.
+pub fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
+    let mut out = code.to_be_bytes().to_vec();
+    out.extend_from_slice(reason);
     out
 }
 
@@ -166,6 +185,14 @@ pub struct Frame {
     pub masked: bool,
     /// The payload, unmasked.
     pub payload: Vec<u8>,
+}
+
+impl Frame {
+    /// The close code of a Close frame that carries one.
+    pub fn close_code(&self) -> Option<u16> {
+        (self.opcode == CLOSE && self.payload.len() >= 2)
+            .then(|| u16::from_be_bytes([self.payload[0], self.payload[1]]))
+    }
 }
 
 /// Reads every frame of `buf`, which must hold whole, valid frames only.
@@ -208,10 +235,10 @@ mod tests {
     #[test]
     fn rfc_5_7_examples() {
         // A single-frame unmasked text message "Hello".
-        let hello = frame(true, 0, TEXT, None, b"Hello");
+        let hello = raw_frame(true, 0, TEXT, None, b"Hello");
         assert_eq!(hello, [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
         // A single-frame masked text message "Hello".
-        let masked = frame(true, 0, TEXT, Some([0x37, 0xfa, 0x21, 0x3d]), b"Hello");
+        let masked = raw_frame(true, 0, TEXT, Some(KEY), b"Hello");
         assert_eq!(
             masked,
             [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]

@@ -4,16 +4,16 @@
 //! attack surface of `rfc6455` with them, and panics (with a message that
 //! says which rule broke) if a property that must hold does not. The fuzz
 //! targets in `fuzz/fuzz_targets/` are one-line wrappers around these, and
-//! `crates/rfc6455/tests/fuzz_regressions.rs` includes this very module
-//! (`#[path]`) to replay every minimized crash in `fuzz/artifacts/` under
-//! plain `cargo test`.
+//! `crates/rfc6455/tests/fuzz_regressions.rs` calls the very same [`run`] to
+//! replay every minimized crash in `fuzz/artifacts/` under plain
+//! `cargo test`.
 //!
-//! So this module may use only what an integration test of `rfc6455` can:
-//! `rfc6455` itself and its dependencies (`bytes`, `httparse`, `base64`,
-//! `sha1`, `flate2`). Structured inputs (sessions, message lists) are decoded from the
-//! bytes by hand ([`input::Input`]) rather than with `arbitrary`, for that
-//! reason. The differential check against tungstenite lives in the fuzz
-//! crate only (`fuzz/src/differential.rs`).
+//! So this module may use only what builds on stable and in the fuzz crate
+//! alike: `rfc6455` itself and its dependencies (`bytes`, `httparse`,
+//! `base64`, `sha1`, `flate2`, `http`). Structured inputs (sessions, message
+//! lists) are decoded from the bytes by hand ([`input::Input`]) rather than
+//! with `arbitrary`, for that reason. The differential check against
+//! tungstenite lives in the fuzz crate only (`fuzz/src/differential.rs`).
 
 pub mod connection;
 pub mod deflate;
@@ -22,9 +22,9 @@ pub mod handshake;
 pub mod input;
 pub mod roundtrip;
 pub mod utf8;
-pub mod wire;
 
-/// The fuzz targets whose checks live here, as named in `fuzz/Cargo.toml`.
+/// Every fuzz target, as named in `fuzz/Cargo.toml`. [`run`] knows them all;
+/// of `differential_frame` it runs our side only (see [`run`]).
 pub const TARGETS: &[&str] = &[
     "frame_parser",
     "handshake_request",
@@ -34,6 +34,7 @@ pub const TARGETS: &[&str] = &[
     "roundtrip",
     "deflate",
     "utf8",
+    "differential_frame",
 ];
 
 /// Runs the checks of `target` on `data`. Returns `false` for a target this

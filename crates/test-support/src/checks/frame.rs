@@ -12,7 +12,7 @@
 //! - any header encodes to bytes that decode back to it.
 
 use super::input::Input;
-use super::wire::{self, Decoded, HeaderError};
+use crate::wire::{self, Decoded, HeaderError};
 use rfc6455::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
 use rfc6455::ProtocolError;
 
