@@ -61,11 +61,21 @@ traceback2==1.4.0 typing==3.10.0.0 pycparser==2.21"
 # Installed without their declared dependencies (autobahn's extras would
 # drag in packages wstest does not use).
 PINS_NODEPS="autobahn==0.10.9 autobahntestsuite==0.8.2"
+# CPython only: autobahn's C accelerator for masking and UTF-8 validation
+# (the last release for Python 2.7, C sources included). Without it,
+# CPython masks and validates byte by byte in Python, and the compression
+# cases (12.*, 13.*) take hours; PyPy's JIT needs no help.
+PINS_CPYTHON="wsaccel==0.6.3"
 
 say() { [[ ${AUTOBAHN_QUIET:-0} == 1 ]] || printf '[wstest-bootstrap] %s\n' "$*" >&2; }
 die() {
     printf '[wstest-bootstrap] error: %s\n' "$*" >&2
     exit 1
+}
+
+extra_pins() { # interpreter
+    [[ $1 == cpython ]] && echo "$PINS_CPYTHON"
+    return 0
 }
 
 stamp_text() { # interpreter
@@ -76,7 +86,7 @@ stamp_text() { # interpreter
     esac
     printf 'rev %s\ninterpreter %s\ndebian %s %s\ndebs %s\npip %s\npins %s\n' \
         "$BOOTSTRAP_REV" "$1" "$DEBIAN_MIRROR" "$DEBIAN_SUITE" "$debs" "$PIP_BOOTSTRAP" \
-        "$(echo "$PINS_FIRST $PINS $CONSTRAINTS $PINS_NODEPS" | tr ' ' '\n' | sort -f | tr '\n' ' ')"
+        "$(echo "$PINS_FIRST $PINS $CONSTRAINTS $PINS_NODEPS $(extra_pins "$1")" | tr ' ' '\n' | sort -f | tr '\n' ' ')"
 }
 
 # Runs a step with its output in a log; on failure says which step failed
@@ -224,7 +234,10 @@ build() { # interpreter
     # interpreter's headers and OpenSSL 1.1 in the private root; build
     # isolation is off because its nested pip would fetch unpinned tools.
     export PYTHONPATH="$dir/pip:$dir/site"
+    # (python2.7/: CPython's own headers, which its sysconfig places under
+    # the host's /usr/include.)
     export CFLAGS="-I$dir/root/usr/include -I$dir/root/usr/include/x86_64-linux-gnu"
+    CFLAGS+=" -I$dir/root/usr/include/python2.7 -I$dir/root/usr/include/x86_64-linux-gnu/python2.7"
     export LDFLAGS="-L$lib"
     export PIP_CACHE_DIR="$CACHE/pip-cache"
     echo "$CONSTRAINTS" | tr ' ' '\n' >"$dir/constraints.txt"
@@ -239,6 +252,13 @@ build() { # interpreter
     # shellcheck disable=SC2086
     step "install $PINS_NODEPS (--no-deps)" "$log" \
         "${pip_install[@]}" --no-deps --target "$dir/site-autobahn" $PINS_NODEPS || return 1
+    local extra
+    extra=$(extra_pins "$name")
+    if [[ -n $extra ]]; then
+        # shellcheck disable=SC2086
+        step "install $extra (--no-deps; builds a C extension)" "$log" \
+            "${pip_install[@]}" --no-deps --target "$dir/site" $extra || return 1
+    fi
     unset PYTHONPATH CFLAGS LDFLAGS
 
     write_launcher "$dir" "$interp"
