@@ -3,6 +3,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod autobahn;
+pub mod harness;
 pub mod report;
 
 use rfc6455::deflate::DeflateConfig;
