@@ -3,6 +3,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod autobahn;
+pub mod harness;
 pub mod report;
 
 use rfc6455::deflate::DeflateConfig;
@@ -51,36 +52,6 @@ pub fn parse_flags(
             .ok_or_else(|| format!("{arg} needs a value\n{usage}"))?;
     }
     Ok(())
-}
-
-/// Removes a flag that takes `count` values (`--tls CERT KEY`) from
-/// `args` and returns its values, or `None` when it is absent; fails when
-/// fewer than `count` values follow it (a value may not start with `--`).
-///
-/// ```
-/// let mut args: Vec<String> = ["--tls", "c.pem", "k.pem", "--addr", "x"]
-///     .map(String::from)
-///     .to_vec();
-/// let tls = testee::take_flag(&mut args, "--tls", 2, "usage").unwrap();
-/// assert_eq!(tls.unwrap(), ["c.pem", "k.pem"]);
-/// assert_eq!(args, ["--addr", "x"]);
-/// assert!(testee::take_flag(&mut vec!["--tls".into()], "--tls", 2, "usage").is_err());
-/// ```
-pub fn take_flag(
-    args: &mut Vec<String>,
-    name: &str,
-    count: usize,
-    usage: &str,
-) -> Result<Option<Vec<String>>, String> {
-    let Some(at) = args.iter().position(|arg| arg == name) else {
-        return Ok(None);
-    };
-    let values: Vec<String> = args.iter().skip(at + 1).take(count).cloned().collect();
-    if values.len() < count || values.iter().any(|v| v.starts_with("--")) {
-        return Err(format!("{name} needs {count} value(s)\n{usage}"));
-    }
-    args.drain(at..=at + count);
-    Ok(Some(values))
 }
 
 /// A TLS acceptor serving the certificate chain in the PEM file `cert`

@@ -159,52 +159,51 @@ fn unknown_agent_is_an_error() {
     assert!(out.contains("no agent `other` (it has: rfc6455)"), "{out}");
 }
 
-#[test]
-fn spec_is_written_from_the_template() {
-    let dir = scratch();
-    let spec = dir.join("spec.json");
+/// `autobahn-report spec` from the test template into `out`, with `extra`.
+fn spec(out: &Path, extra: &[&str]) -> (i32, String) {
     let template = data("spec-template.json");
-    let expected = data("expected.json");
-    let (code, out) = report(&[
+    let base = [
         "spec",
         "--template",
         template.to_str().unwrap(),
         "--out",
-        spec.to_str().unwrap(),
+        out.to_str().unwrap(),
         "--outdir",
         "/tmp/out",
-        "--url",
-        "ws://127.0.0.1:9101",
-        "--cases",
-        "6.4.*,1.1.1",
-        "--check-against",
-        expected.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{out}");
-    let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    ];
+    report(&[&base[..], extra].concat())
+}
+
+fn read_spec(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn spec_is_written_from_the_template() {
+    let dir = scratch();
+    let out = dir.join("spec.json");
+    let expected = data("expected.json");
+    let check = ["--check-against", expected.to_str().unwrap()];
+    let (code, text) = spec(
+        &out,
+        &[
+            &["--url", "ws://127.0.0.1:9101", "--cases", "6.4.*,1.1.1"],
+            &check[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, 0, "{text}");
+    let written = read_spec(&out);
     assert_eq!(written["outdir"], "/tmp/out");
     assert_eq!(written["servers"][0]["url"], "ws://127.0.0.1:9101");
     assert_eq!(written["servers"][0]["agent"], "rfc6455");
     assert_eq!(written["cases"], serde_json::json!(["6.4.*", "1.1.1"]));
 
-    let (code, out) = report(&[
-        "spec",
-        "--template",
-        template.to_str().unwrap(),
-        "--out",
-        spec.to_str().unwrap(),
-        "--outdir",
-        "/tmp/out",
-        "--cases",
-        "1.1.99",
-        "--check-against",
-        expected.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2, "{out}");
+    let (code, text) = spec(&out, &[&["--cases", "1.1.99"], &check[..]].concat());
+    assert_eq!(code, 2, "{text}");
     assert!(
-        out.contains("case pattern `1.1.99` matches no case"),
-        "{out}"
+        text.contains("case pattern `1.1.99` matches no case"),
+        "{text}"
     );
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -212,29 +211,40 @@ fn spec_is_written_from_the_template() {
 #[test]
 fn spec_carries_the_tls_key_and_cert() {
     let dir = scratch();
-    let spec = dir.join("spec.json");
-    let template = data("spec-template.json");
-    let base = [
-        "spec",
-        "--template",
-        template.to_str().unwrap(),
-        "--out",
-        spec.to_str().unwrap(),
-        "--outdir",
-        "/tmp/out",
-        "--url",
-        "wss://127.0.0.1:9102",
-    ];
-    let with_tls = [&base[..], &["--key", "/k.pem", "--cert", "/c.pem"]].concat();
-    let (code, out) = report(&with_tls);
-    assert_eq!(code, 0, "{out}");
-    let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    let out = dir.join("spec.json");
+    let url = ["--url", "wss://127.0.0.1:9102"];
+    let (code, text) = spec(
+        &out,
+        &[&url[..], &["--key", "/k.pem", "--cert", "/c.pem"]].concat(),
+    );
+    assert_eq!(code, 0, "{text}");
+    let written = read_spec(&out);
     assert_eq!(written["key"], "/k.pem");
     assert_eq!(written["cert"], "/c.pem");
 
-    let (code, out) = report(&[&base[..], &["--key", "/k.pem"]].concat());
-    assert_eq!(code, 2, "{out}");
-    assert!(out.contains("--key and --cert go together"), "{out}");
+    let (code, text) = spec(&out, &[&url[..], &["--key", "/k.pem"]].concat());
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("--cert <CERT_PEM>"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn usage_errors_exit_2_with_help() {
+    let (code, text) = report(&["compare", "--index", "x.json"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("--expected <EXPECTED_JSON>"), "{text}");
+    let (code, text) = report(&[
+        "compare",
+        "--index",
+        "i",
+        "--expected",
+        "e",
+        "--elapsed",
+        "soon",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("invalid value 'soon'"), "{text}");
+    let (code, text) = report(&["--help"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("compare") && text.contains("spec"), "{text}");
 }

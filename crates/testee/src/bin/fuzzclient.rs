@@ -9,26 +9,35 @@
 //! `--ca` PEM file (a CA, or the server's self-signed certificate), or by
 //! default the `webpki-roots` anchors.
 
+use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::{Config, Connector, Message};
 use std::time::Instant;
 
-const USAGE: &str = "usage: fuzzclient [--url ws[s]://HOST:PORT] [--agent NAME] [--ca CA_PEM]   \
-                     (default ws://127.0.0.1:9001, rfc6455, webpki roots)";
+/// The Autobahn Testsuite's client testee: runs every case of a
+/// `wstest -m fuzzingserver`, then asks it to write its reports.
+#[derive(Parser)]
+#[command(name = "fuzzclient")]
+struct Cli {
+    /// wstest's fuzzingserver (ws:// or wss://).
+    #[arg(
+        long,
+        value_name = "ws[s]://HOST:PORT",
+        default_value = "ws://127.0.0.1:9001"
+    )]
+    url: String,
+    /// The agent name wstest reports the cases under.
+    #[arg(long, value_name = "NAME", default_value = "rfc6455")]
+    agent: String,
+    /// Trust the certificates in this PEM file (default: the webpki roots).
+    #[arg(long, value_name = "CA_PEM")]
+    ca: Option<String>,
+}
 
 #[tokio::main]
 async fn main() {
-    let mut url = String::from("ws://127.0.0.1:9001");
-    let mut agent = String::from("rfc6455");
-    let mut ca = String::new();
-    let flags = &mut [
-        ("--url", &mut url),
-        ("--agent", &mut agent),
-        ("--ca", &mut ca),
-    ];
-    let connector = testee::parse_flags(std::env::args().skip(1), USAGE, flags)
-        .and_then(|()| testee::connector(Some(ca.as_str()).filter(|ca| !ca.is_empty())));
-    let connector = match connector {
+    let Cli { url, agent, ca } = Cli::parse();
+    let connector = match testee::connector(ca.as_deref()) {
         Ok(connector) => connector,
         Err(message) => {
             eprintln!("fuzzclient: {message}");

@@ -7,27 +7,35 @@
 //! in an error. With `--tls` it serves `wss://` with the certificate chain
 //! and private key in those PEM files.
 
+use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
-const USAGE: &str = "usage: fuzzserver [--addr HOST:PORT] [--tls CERT_PEM KEY_PEM]   \
-                     (default 127.0.0.1:9001, ws://)";
+/// The Autobahn Testsuite's server testee: an echo server (ws://, or wss://
+/// with --tls).
+#[derive(Parser)]
+#[command(name = "fuzzserver")]
+struct Cli {
+    /// Where to listen.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9001")]
+    addr: String,
+    /// Serve wss:// with the certificate chain and private key in these PEM files.
+    #[arg(long, num_args = 2, value_names = ["CERT_PEM", "KEY_PEM"])]
+    tls: Option<Vec<String>>,
+}
 
 // One thread: the Autobahn Testsuite runs its cases one at a time, and a
 // benchmark pins the server to one CPU, where a multi-thread runtime only
 // adds wake-ups across threads and an allocator arena per worker.
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let mut addr = String::from("127.0.0.1:9001");
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let tls = testee::take_flag(&mut args, "--tls", 2, USAGE).and_then(|tls| {
-        testee::parse_flags(args.into_iter(), USAGE, &mut [("--addr", &mut addr)])?;
-        tls.map(|files| testee::tls_acceptor(&files[0], &files[1]))
-            .transpose()
-    });
-    let tls = match tls {
+    let Cli { addr, tls } = Cli::parse();
+    let tls = match tls
+        .map(|files| testee::tls_acceptor(&files[0], &files[1]))
+        .transpose()
+    {
         Ok(tls) => tls,
         Err(message) => {
             eprintln!("fuzzserver: {message}");

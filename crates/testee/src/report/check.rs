@@ -174,13 +174,7 @@ pub fn expected_values(
             let (_, index) = autobahn::read_index(&index_path, None)?;
             let actual: BTreeMap<String, Outcome> = index
                 .iter()
-                .map(|(id, x)| {
-                    let o = Outcome {
-                        behavior: x.behavior.clone(),
-                        behavior_close: x.behavior_close.clone(),
-                    };
-                    (id.clone(), o)
-                })
+                .map(|(id, x)| (id.clone(), x.outcome()))
                 .collect();
             let not_run = expected.keys().filter(|id| !actual.contains_key(*id));
             e.insert(format!("{k}not_run"), Expect::Int(not_run.count() as u64));

@@ -345,13 +345,7 @@ fn read_run(reports: &Path, dir: &Path, baselines: &Path) -> Result<Run, String>
         Some(expected) => {
             let actual: BTreeMap<String, Outcome> = index
                 .iter()
-                .map(|(id, e)| {
-                    let outcome = Outcome {
-                        behavior: e.behavior.clone(),
-                        behavior_close: e.behavior_close.clone(),
-                    };
-                    (id.clone(), outcome)
-                })
+                .map(|(id, e)| (id.clone(), e.outcome()))
                 .collect();
             let not_run = expected
                 .keys()

@@ -11,6 +11,9 @@
 //! baseline but missing from the run, or when it is new and not passing. It
 //! improves when a verdict ranks higher and neither regresses.
 
+pub mod compare;
+pub mod spec;
+
 use serde::Deserialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -64,6 +67,16 @@ pub struct Outcome {
     pub behavior_close: String,
 }
 
+impl Outcome {
+    /// The two verdicts.
+    pub fn new(behavior: &str, behavior_close: &str) -> Outcome {
+        Outcome {
+            behavior: behavior.to_owned(),
+            behavior_close: behavior_close.to_owned(),
+        }
+    }
+}
+
 /// One case of wstest's `index.json`.
 #[derive(Deserialize)]
 pub struct IndexEntry {
@@ -79,6 +92,13 @@ pub struct IndexEntry {
     /// the same name with `.html`).
     #[serde(default)]
     pub reportfile: Option<String>,
+}
+
+impl IndexEntry {
+    /// The case's two verdicts.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::new(&self.behavior, &self.behavior_close)
+    }
 }
 
 /// Ranks a verdict: higher is better; OK and INFORMATIONAL both pass.
@@ -360,10 +380,7 @@ mod tests {
     use super::*;
 
     fn outcome(behavior: &str, close: &str) -> Outcome {
-        Outcome {
-            behavior: behavior.into(),
-            behavior_close: close.into(),
-        }
+        Outcome::new(behavior, close)
     }
 
     #[test]
