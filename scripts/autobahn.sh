@@ -28,7 +28,8 @@ command -v cargo >/dev/null || {
     echo 'autobahn.sh: error: cargo is not on PATH' >&2
     exit 1
 }
-(cd "$ROOT" && cargo build --quiet --release -p testee --bin autobahn) || {
+echo '==> building the harness (cargo build --release -p testee --bin autobahn)'
+(cd "$ROOT" && cargo build --release -p testee --bin autobahn) || {
     echo 'autobahn.sh: error: cargo build --release -p testee --bin autobahn failed' >&2
     exit 1
 }
