@@ -10,12 +10,16 @@
 //! - [`child`]: the echo servers run as child processes (killed on drop)
 //!   and the implementations `peer-echo` serves.
 //! - [`loadgen`]: the load generator itself (`loadgen` is its command line).
+//! - [`instructions`], [`wall`]: `scripts/bench.sh`'s tables and verdict
+//!   from gungraun's and criterion's output (`bench-report`).
 //!
 //! This crate is a dependency of nothing; it keeps the peers out of the
 //! library's dev-dependencies.
 
 pub mod child;
 pub mod histogram;
+pub mod instructions;
 pub mod loadgen;
 pub mod procfs;
+pub mod wall;
 pub mod wire;
