@@ -17,15 +17,13 @@
 //! `--impls` names it).
 
 use bench::child::{Server, PEER_ECHO_IMPLS};
+use clap::builder::PossibleValuesParser;
+use clap::Parser;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
-
-const USAGE: &str = "usage: compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS] \
-                     [--impls a,b,...] [--workloads small,large,latency,idle] \
-                     [--idle-connections N] [--out PATH] [--no-pin]";
 
 /// Every implementation `--impls` may name, in the run's order:
 /// `peer-echo`'s, and `fuzzserver`, the Autobahn testee itself (crate
@@ -122,11 +120,56 @@ struct Settings {
 }
 
 fn fail(message: &str) -> ! {
-    eprintln!("compare: {message}\n{USAGE}");
+    eprintln!("compare: {message}");
     std::process::exit(2);
 }
 
+/// Every echo server under the same load, in interleaved rounds; one table.
+#[derive(Parser)]
+#[command(name = "compare", args_override_self = true)]
+struct Cli {
+    /// About 30 s: 1 round of 1 s, 0.3 s warm-up, 2,000 idle connections
+    /// (the flags below override it).
+    #[arg(long)]
+    quick: bool,
+    /// Rounds of each workload (idle: default 2) [default: 3].
+    #[arg(long, value_name = "N")]
+    rounds: Option<usize>,
+    /// Each round's measured window, in seconds [default: 2.5].
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Load before each window, in seconds [default: 0.5].
+    #[arg(long, value_name = "SECS")]
+    warmup: Option<f64>,
+    /// The implementations, in the run's order [default: all].
+    #[arg(long, value_name = "a,b,...", value_delimiter = ',',
+          value_parser = PossibleValuesParser::new(impls()))]
+    impls: Vec<String>,
+    /// The workloads [default: all].
+    #[arg(long, value_name = "small,large,latency,idle", value_delimiter = ',',
+          value_parser = workload)]
+    workloads: Vec<Workload>,
+    /// Connections of the idle workload [default: 10000].
+    #[arg(long, value_name = "N")]
+    idle_connections: Option<usize>,
+    /// Where to write every round [default: reports/bench/peers.json].
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Do not pin the server and loadgen to CPUs 0 and 1 with taskset.
+    #[arg(long)]
+    no_pin: bool,
+}
+
+fn workload(key: &str) -> Result<Workload, String> {
+    WORKLOADS
+        .iter()
+        .find(|w| w.key == key)
+        .copied()
+        .ok_or_else(|| format!("unknown workload {key:?}"))
+}
+
 fn parse_args() -> Settings {
+    let cli = Cli::parse();
     let mut s = Settings {
         rounds: 3,
         idle_rounds: 2,
@@ -137,62 +180,9 @@ fn parse_args() -> Settings {
         impls: impls().into_iter().map(str::to_string).collect(),
         workloads: WORKLOADS.to_vec(),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/bench/peers.json"),
-        pin: true,
+        pin: !cli.no_pin,
     };
-    let mut args = std::env::args().skip(1);
-    let mut explicit_rounds = None;
-    let mut explicit_duration = None;
-    let mut explicit_idle = None;
-    let mut quick = false;
-    let value = |args: &mut std::iter::Skip<std::env::Args>, flag: &str| {
-        args.next()
-            .unwrap_or_else(|| fail(&format!("{flag} needs a value")))
-    };
-    fn number<T: std::str::FromStr>(flag: &str, v: String) -> T {
-        v.parse()
-            .unwrap_or_else(|_| fail(&format!("{flag}: {v:?} is not a number")))
-    }
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--rounds" => explicit_rounds = Some(number(&arg, value(&mut args, &arg))),
-            "--duration" => explicit_duration = Some(number(&arg, value(&mut args, &arg))),
-            "--warmup" => s.warmup = number(&arg, value(&mut args, &arg)),
-            "--idle-connections" => explicit_idle = Some(number(&arg, value(&mut args, &arg))),
-            "--out" => s.out = value(&mut args, &arg).into(),
-            "--no-pin" => s.pin = false,
-            "--impls" => {
-                s.impls = value(&mut args, &arg)
-                    .split(',')
-                    .map(str::to_string)
-                    .collect();
-                for i in &s.impls {
-                    if !impls().contains(&i.as_str()) {
-                        let known = impls();
-                        fail(&format!("unknown implementation {i:?}; known: {known:?}"));
-                    }
-                }
-            }
-            "--workloads" => {
-                let keys = value(&mut args, &arg);
-                s.workloads = keys
-                    .split(',')
-                    .map(|k| {
-                        *WORKLOADS
-                            .iter()
-                            .find(|w| w.key == k)
-                            .unwrap_or_else(|| fail(&format!("unknown workload {k:?}")))
-                    })
-                    .collect();
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => fail(&format!("unknown argument {other:?}")),
-        }
-    }
-    if quick {
+    if cli.quick {
         s.rounds = 1;
         s.idle_rounds = 1;
         s.duration = 1.0;
@@ -200,10 +190,20 @@ fn parse_args() -> Settings {
         s.idle_settle = 0.5;
         s.idle_connections = 2_000;
     }
-    s.rounds = explicit_rounds.unwrap_or(s.rounds).max(1);
-    s.idle_rounds = explicit_rounds.unwrap_or(s.idle_rounds).max(1);
-    s.duration = explicit_duration.unwrap_or(s.duration);
-    s.idle_connections = explicit_idle.unwrap_or(s.idle_connections);
+    s.rounds = cli.rounds.unwrap_or(s.rounds).max(1);
+    s.idle_rounds = cli.rounds.unwrap_or(s.idle_rounds).max(1);
+    s.duration = cli.duration.unwrap_or(s.duration);
+    s.warmup = cli.warmup.unwrap_or(s.warmup);
+    s.idle_connections = cli.idle_connections.unwrap_or(s.idle_connections);
+    if !cli.impls.is_empty() {
+        s.impls = cli.impls;
+    }
+    if !cli.workloads.is_empty() {
+        s.workloads = cli.workloads;
+    }
+    if let Some(out) = cli.out {
+        s.out = out;
+    }
     s
 }
 
