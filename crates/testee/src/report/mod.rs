@@ -168,39 +168,9 @@ pub struct Bench {
     pub results: BenchFile,
 }
 
-/// The content of `reports/bench/<bench>.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenchFile {
-    /// `mask`.
-    pub bench: String,
-    /// How to run it again.
-    #[serde(default)]
-    pub command: Option<String>,
-    /// How the ratio is formed: `reference time / time`.
-    pub ratio: String,
-    /// Whether a higher ratio is better.
-    pub higher_is_better: bool,
-    /// Which of criterion's numbers the times are: `fastest sample`, `mean`.
-    #[serde(default)]
-    pub statistic: Option<String>,
-    /// One per benchmark.
-    pub rows: Vec<BenchRow>,
-}
-
-/// One benchmark against its reference of the same run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenchRow {
-    /// `avx2/4KiB`.
-    pub name: String,
-    /// `memcpy/4KiB`.
-    pub reference: String,
-    /// As `BenchFile::ratio` says.
-    pub ratio: f64,
-    /// Nanoseconds per iteration.
-    pub time_ns: f64,
-    /// The reference's nanoseconds per iteration.
-    pub reference_ns: f64,
-}
+/// The content of `reports/bench/<bench>.json` and its rows: the type
+/// the benches write it with.
+pub use rfc6455_test_support::report::{BenchFile, BenchRow};
 
 /// Reads every input under `reports` (baselines from `baselines`, the
 /// repository's `autobahn/`).
