@@ -10,6 +10,7 @@
 //! - [`child`]: the echo servers run as child processes (killed on drop)
 //!   and the implementations `peer-echo` serves.
 //! - [`loadgen`]: the load generator itself (`loadgen` is its command line).
+//! - [`peers`]: the format of `reports/bench/peers.json` (`compare`).
 //! - [`instructions`], [`wall`]: `scripts/bench.sh`'s tables and verdict
 //!   from gungraun's and criterion's output (`bench-report`).
 //!
@@ -20,6 +21,7 @@ pub mod child;
 pub mod histogram;
 pub mod instructions;
 pub mod loadgen;
+pub mod peers;
 pub mod procfs;
 pub mod wall;
 pub mod wire;

@@ -17,9 +17,13 @@
 //! `--impls` names it).
 
 use bench::child::{Server, PEER_ECHO_IMPLS};
+use bench::peers::{
+    ImplResult, Machine, Medians, PeersFile, Settings as PeersSettings, WorkloadResult,
+};
 use clap::builder::PossibleValuesParser;
 use clap::Parser;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -499,7 +503,7 @@ fn main() {
             .iter()
             .find(|(i, _)| i == REFERENCE)
             .and_then(|(_, r)| median(r.iter().filter_map(|r| workload.headline(r)).collect()));
-        let mut out_impls = serde_json::Map::new();
+        let mut out_impls = BTreeMap::new();
         for (implementation, rounds) in per_impl {
             let cpu = median_of(rounds, &["server_cpu_us_per_msg"]);
             let rate = median_of(rounds, &["msgs_per_s"]);
@@ -533,66 +537,67 @@ fn main() {
             );
             out_impls.insert(
                 implementation.clone(),
-                json!({
-                    "median": {
-                        "server_cpu_us_per_msg": cpu,
-                        "msgs_per_s": rate,
-                        "p50_us": p50,
-                        "p90_us": median_of(rounds, &["latency_us", "p90"]),
-                        "p99_us": median_of(rounds, &["latency_us", "p99"]),
-                        "rss_per_connection": rss,
-                        "client_cpu_share": median_of(rounds, &["client_cpu_share"]),
+                ImplResult {
+                    failed_rounds: failed,
+                    median: Medians {
+                        client_cpu_share: median_of(rounds, &["client_cpu_share"]),
+                        msgs_per_s: rate,
+                        p50_us: p50,
+                        p90_us: median_of(rounds, &["latency_us", "p90"]),
+                        p99_us: median_of(rounds, &["latency_us", "p99"]),
+                        rss_per_connection: rss,
+                        server_cpu_us_per_msg: cpu,
                     },
-                    "ratio_vs_fastwebsockets": ratio,
-                    "failed_rounds": failed,
-                    "rounds": rounds,
-                }),
+                    ratio_vs_fastwebsockets: ratio,
+                    rounds: rounds.clone(),
+                },
             );
         }
-        out_workloads.push(json!({
-            "key": workload.key,
-            "title": workload.title,
-            "connections": workload.connections,
-            "depth": workload.depth,
-            "size": workload.size,
-            "ratio_of": workload.headline_name(),
-            // The object below is sorted by name; this is the run's order.
-            "order": per_impl.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>(),
-            "implementations": out_impls,
-        }));
+        out_workloads.push(WorkloadResult {
+            connections: workload.connections,
+            depth: workload.depth,
+            implementations: out_impls,
+            key: workload.key.into(),
+            // `implementations` is by name; this is the run's order.
+            order: per_impl.iter().map(|(i, _)| i.clone()).collect(),
+            ratio_of: workload.headline_name().into(),
+            size: workload.size,
+            title: workload.title.into(),
+        });
     }
     println!(
         "\nvs fastws: the workload's headline figure over fastwebsockets' (server CPU per \
          message; p50 for 1x1; bytes per connection for idle), medians of the rounds; \
          below 1.00 is better."
     );
-    let document = json!({
-        "generated_unix_s": SystemTime::now()
+    let document = PeersFile {
+        elapsed_s: started.elapsed().as_secs_f64(),
+        generated_unix_s: SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-        "elapsed_s": started.elapsed().as_secs_f64(),
-        "machine": {
-            "cpus": cores,
-            "cpu_model": cpu_model,
-            "loadavg_before": load_before,
-            "loadavg_after": read_trimmed("/proc/loadavg"),
-            "pinned": pin,
-            "clock_ticks_per_s": bench::procfs::clock_ticks_per_second(),
+        machine: Machine {
+            clock_ticks_per_s: bench::procfs::clock_ticks_per_second(),
+            cpu_model,
+            cpus: cores,
+            loadavg_after: read_trimmed("/proc/loadavg"),
+            loadavg_before: load_before,
+            pinned: pin,
         },
-        "settings": {
-            "rounds": settings.rounds,
-            "idle_rounds": settings.idle_rounds,
-            "duration_s": settings.duration,
-            "warmup_s": settings.warmup,
-            "idle_settle_s": settings.idle_settle,
-            "idle_connections": settings.idle_connections,
+        settings: PeersSettings {
+            duration_s: settings.duration,
+            idle_connections: settings.idle_connections,
+            idle_rounds: settings.idle_rounds,
+            idle_settle_s: settings.idle_settle,
+            rounds: settings.rounds,
+            warmup_s: settings.warmup,
         },
-        "workloads": out_workloads,
-    });
+        workloads: out_workloads,
+    };
+    let text = serde_json::to_string_pretty(&document).expect("plain data") + "\n";
     if let Some(dir) = settings.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::write(&settings.out, format!("{document:#}\n")) {
+    match std::fs::write(&settings.out, text) {
         Ok(()) => eprintln!(
             "compare: wrote {} ({:.0} s)",
             settings.out.display(),
