@@ -4,7 +4,6 @@
 //! - [`wire`]: the few bytes of RFC 6455 a load generator and a floor
 //!   echo server need (handshake, frame headers, masking), written out
 //!   plainly: no library logic to measure.
-//! - [`histogram`]: a log-bucketed latency histogram.
 //! - [`procfs`]: CPU time and resident memory of a process from `/proc`,
 //!   and the file-descriptor limit.
 //! - [`child`]: the echo servers run as child processes (killed on drop)
@@ -18,7 +17,6 @@
 //! library's dev-dependencies.
 
 pub mod child;
-pub mod histogram;
 pub mod instructions;
 pub mod loadgen;
 pub mod peers;
