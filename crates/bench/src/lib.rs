@@ -4,18 +4,22 @@
 //! - [`wire`]: the few bytes of RFC 6455 a load generator and a floor
 //!   echo server need (handshake, frame headers, masking), written out
 //!   plainly: no library logic to measure.
-//! - [`histogram`]: a log-bucketed latency histogram.
 //! - [`procfs`]: CPU time and resident memory of a process from `/proc`,
 //!   and the file-descriptor limit.
 //! - [`child`]: the echo servers run as child processes (killed on drop)
 //!   and the implementations `peer-echo` serves.
 //! - [`loadgen`]: the load generator itself (`loadgen` is its command line).
+//! - [`peers`]: the format of `reports/bench/peers.json` (`compare`).
+//! - [`instructions`], [`wall`]: `scripts/bench.sh`'s tables and verdict
+//!   from gungraun's and criterion's output (`bench-report`).
 //!
 //! This crate is a dependency of nothing; it keeps the peers out of the
 //! library's dev-dependencies.
 
 pub mod child;
-pub mod histogram;
+pub mod instructions;
 pub mod loadgen;
+pub mod peers;
 pub mod procfs;
+pub mod wall;
 pub mod wire;

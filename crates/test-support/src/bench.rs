@@ -8,6 +8,7 @@
 //!
 //! The JSON format is documented in `reports/README.md`.
 
+use crate::report::BenchFile;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -124,19 +125,9 @@ pub enum Ratio {
     Overhead,
 }
 
-/// One benchmark against its reference, both from this run.
-pub struct Row {
-    /// Criterion's id without the group: `avx2/4KiB`.
-    pub name: String,
-    /// The reference's id: `memcpy/4KiB`.
-    pub reference: String,
-    /// The two times in the order [`Ratio`] says.
-    pub ratio: f64,
-    /// Nanoseconds per iteration (per `Statistic`).
-    pub time_ns: f64,
-    /// The reference's nanoseconds per iteration.
-    pub reference_ns: f64,
-}
+/// One benchmark against its reference, both from this run (a row of
+/// `reports/bench/<bench>.json`).
+pub use crate::report::BenchRow as Row;
 
 /// The ratios of one bench run.
 pub struct Ratios {
@@ -257,36 +248,27 @@ impl Ratios {
             println!("\nno ratio measured in this run: reports/bench/ left as it was");
             return;
         }
-        let rows: Vec<serde_json::Value> = self
-            .rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "name": r.name,
-                    "reference": r.reference,
-                    "ratio": r.ratio,
-                    "time_ns": r.time_ns,
-                    "reference_ns": r.reference_ns,
-                })
-            })
-            .collect();
         let (ratio, higher_is_better) = match self.ratio {
             Ratio::Speedup => ("reference time / time", true),
             Ratio::Overhead => ("time / reference time", false),
         };
-        let json = serde_json::json!({
-            "bench": self.bench,
-            "command": format!("cargo bench -p {} --bench {}", package(), self.bench),
-            "ratio": ratio,
-            "higher_is_better": higher_is_better,
-            "statistic": self.statistic.name(),
-            "rows": rows,
-        });
+        let file = BenchFile {
+            bench: self.bench.to_owned(),
+            command: Some(format!(
+                "cargo bench -p {} --bench {}",
+                package(),
+                self.bench
+            )),
+            ratio: ratio.to_owned(),
+            higher_is_better,
+            statistic: Some(self.statistic.name().to_owned()),
+            rows: self.rows.clone(),
+        };
         let dir = std::env::var_os("BENCH_REPORT_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace_root().join("reports/bench"));
         let path = dir.join(format!("{}.json", self.bench));
-        let text = serde_json::to_string_pretty(&json).expect("JSON of plain numbers") + "\n";
+        let text = serde_json::to_string_pretty(&file).expect("JSON of plain numbers") + "\n";
         match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
             Ok(()) => {
                 let path = path.canonicalize().unwrap_or(path);

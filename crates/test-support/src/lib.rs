@@ -10,6 +10,9 @@
 //! - [`pair`]: a client and a server `Connection` talking in memory.
 //! - [`rng`]: seeded randomness, so a random test fails the same way twice.
 //! - `bench` (feature `bench`): what the criterion benches share.
+//! - `report` (feature `report`): the typed format of
+//!   `reports/bench/<bench>.json`, which `bench` writes and the report
+//!   page reads.
 //! - `echo_checks` (feature `tokio`): what the tests of the hyper and axum
 //!   examples check of a running echo server.
 //! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes.
@@ -29,6 +32,8 @@ pub mod echo_checks;
 pub mod pair;
 #[cfg(feature = "tokio")]
 pub mod peer;
+#[cfg(feature = "report")]
+pub mod report;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod wire;

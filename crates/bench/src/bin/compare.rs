@@ -17,15 +17,17 @@
 //! `--impls` names it).
 
 use bench::child::{Server, PEER_ECHO_IMPLS};
+use bench::peers::{
+    ImplResult, Machine, Medians, PeersFile, Settings as PeersSettings, WorkloadResult,
+};
+use clap::builder::PossibleValuesParser;
+use clap::Parser;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
-
-const USAGE: &str = "usage: compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS] \
-                     [--impls a,b,...] [--workloads small,large,latency,idle] \
-                     [--idle-connections N] [--out PATH] [--no-pin]";
 
 /// Every implementation `--impls` may name, in the run's order:
 /// `peer-echo`'s, and `fuzzserver`, the Autobahn testee itself (crate
@@ -122,11 +124,56 @@ struct Settings {
 }
 
 fn fail(message: &str) -> ! {
-    eprintln!("compare: {message}\n{USAGE}");
+    eprintln!("compare: {message}");
     std::process::exit(2);
 }
 
+/// Every echo server under the same load, in interleaved rounds; one table.
+#[derive(Parser)]
+#[command(name = "compare", args_override_self = true)]
+struct Cli {
+    /// About 30 s: 1 round of 1 s, 0.3 s warm-up, 2,000 idle connections
+    /// (the flags below override it).
+    #[arg(long)]
+    quick: bool,
+    /// Rounds of each workload (idle: default 2) [default: 3].
+    #[arg(long, value_name = "N")]
+    rounds: Option<usize>,
+    /// Each round's measured window, in seconds [default: 2.5].
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Load before each window, in seconds [default: 0.5].
+    #[arg(long, value_name = "SECS")]
+    warmup: Option<f64>,
+    /// The implementations, in the run's order [default: all].
+    #[arg(long, value_name = "a,b,...", value_delimiter = ',',
+          value_parser = PossibleValuesParser::new(impls()))]
+    impls: Vec<String>,
+    /// The workloads [default: all].
+    #[arg(long, value_name = "small,large,latency,idle", value_delimiter = ',',
+          value_parser = workload)]
+    workloads: Vec<Workload>,
+    /// Connections of the idle workload [default: 10000].
+    #[arg(long, value_name = "N")]
+    idle_connections: Option<usize>,
+    /// Where to write every round [default: reports/bench/peers.json].
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Do not pin the server and loadgen to CPUs 0 and 1 with taskset.
+    #[arg(long)]
+    no_pin: bool,
+}
+
+fn workload(key: &str) -> Result<Workload, String> {
+    WORKLOADS
+        .iter()
+        .find(|w| w.key == key)
+        .copied()
+        .ok_or_else(|| format!("unknown workload {key:?}"))
+}
+
 fn parse_args() -> Settings {
+    let cli = Cli::parse();
     let mut s = Settings {
         rounds: 3,
         idle_rounds: 2,
@@ -137,62 +184,9 @@ fn parse_args() -> Settings {
         impls: impls().into_iter().map(str::to_string).collect(),
         workloads: WORKLOADS.to_vec(),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/bench/peers.json"),
-        pin: true,
+        pin: !cli.no_pin,
     };
-    let mut args = std::env::args().skip(1);
-    let mut explicit_rounds = None;
-    let mut explicit_duration = None;
-    let mut explicit_idle = None;
-    let mut quick = false;
-    let value = |args: &mut std::iter::Skip<std::env::Args>, flag: &str| {
-        args.next()
-            .unwrap_or_else(|| fail(&format!("{flag} needs a value")))
-    };
-    fn number<T: std::str::FromStr>(flag: &str, v: String) -> T {
-        v.parse()
-            .unwrap_or_else(|_| fail(&format!("{flag}: {v:?} is not a number")))
-    }
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--rounds" => explicit_rounds = Some(number(&arg, value(&mut args, &arg))),
-            "--duration" => explicit_duration = Some(number(&arg, value(&mut args, &arg))),
-            "--warmup" => s.warmup = number(&arg, value(&mut args, &arg)),
-            "--idle-connections" => explicit_idle = Some(number(&arg, value(&mut args, &arg))),
-            "--out" => s.out = value(&mut args, &arg).into(),
-            "--no-pin" => s.pin = false,
-            "--impls" => {
-                s.impls = value(&mut args, &arg)
-                    .split(',')
-                    .map(str::to_string)
-                    .collect();
-                for i in &s.impls {
-                    if !impls().contains(&i.as_str()) {
-                        let known = impls();
-                        fail(&format!("unknown implementation {i:?}; known: {known:?}"));
-                    }
-                }
-            }
-            "--workloads" => {
-                let keys = value(&mut args, &arg);
-                s.workloads = keys
-                    .split(',')
-                    .map(|k| {
-                        *WORKLOADS
-                            .iter()
-                            .find(|w| w.key == k)
-                            .unwrap_or_else(|| fail(&format!("unknown workload {k:?}")))
-                    })
-                    .collect();
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => fail(&format!("unknown argument {other:?}")),
-        }
-    }
-    if quick {
+    if cli.quick {
         s.rounds = 1;
         s.idle_rounds = 1;
         s.duration = 1.0;
@@ -200,10 +194,20 @@ fn parse_args() -> Settings {
         s.idle_settle = 0.5;
         s.idle_connections = 2_000;
     }
-    s.rounds = explicit_rounds.unwrap_or(s.rounds).max(1);
-    s.idle_rounds = explicit_rounds.unwrap_or(s.idle_rounds).max(1);
-    s.duration = explicit_duration.unwrap_or(s.duration);
-    s.idle_connections = explicit_idle.unwrap_or(s.idle_connections);
+    s.rounds = cli.rounds.unwrap_or(s.rounds).max(1);
+    s.idle_rounds = cli.rounds.unwrap_or(s.idle_rounds).max(1);
+    s.duration = cli.duration.unwrap_or(s.duration);
+    s.warmup = cli.warmup.unwrap_or(s.warmup);
+    s.idle_connections = cli.idle_connections.unwrap_or(s.idle_connections);
+    if !cli.impls.is_empty() {
+        s.impls = cli.impls;
+    }
+    if !cli.workloads.is_empty() {
+        s.workloads = cli.workloads;
+    }
+    if let Some(out) = cli.out {
+        s.out = out;
+    }
     s
 }
 
@@ -499,7 +503,7 @@ fn main() {
             .iter()
             .find(|(i, _)| i == REFERENCE)
             .and_then(|(_, r)| median(r.iter().filter_map(|r| workload.headline(r)).collect()));
-        let mut out_impls = serde_json::Map::new();
+        let mut out_impls = BTreeMap::new();
         for (implementation, rounds) in per_impl {
             let cpu = median_of(rounds, &["server_cpu_us_per_msg"]);
             let rate = median_of(rounds, &["msgs_per_s"]);
@@ -533,66 +537,67 @@ fn main() {
             );
             out_impls.insert(
                 implementation.clone(),
-                json!({
-                    "median": {
-                        "server_cpu_us_per_msg": cpu,
-                        "msgs_per_s": rate,
-                        "p50_us": p50,
-                        "p90_us": median_of(rounds, &["latency_us", "p90"]),
-                        "p99_us": median_of(rounds, &["latency_us", "p99"]),
-                        "rss_per_connection": rss,
-                        "client_cpu_share": median_of(rounds, &["client_cpu_share"]),
+                ImplResult {
+                    failed_rounds: failed,
+                    median: Medians {
+                        client_cpu_share: median_of(rounds, &["client_cpu_share"]),
+                        msgs_per_s: rate,
+                        p50_us: p50,
+                        p90_us: median_of(rounds, &["latency_us", "p90"]),
+                        p99_us: median_of(rounds, &["latency_us", "p99"]),
+                        rss_per_connection: rss,
+                        server_cpu_us_per_msg: cpu,
                     },
-                    "ratio_vs_fastwebsockets": ratio,
-                    "failed_rounds": failed,
-                    "rounds": rounds,
-                }),
+                    ratio_vs_fastwebsockets: ratio,
+                    rounds: rounds.clone(),
+                },
             );
         }
-        out_workloads.push(json!({
-            "key": workload.key,
-            "title": workload.title,
-            "connections": workload.connections,
-            "depth": workload.depth,
-            "size": workload.size,
-            "ratio_of": workload.headline_name(),
-            // The object below is sorted by name; this is the run's order.
-            "order": per_impl.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>(),
-            "implementations": out_impls,
-        }));
+        out_workloads.push(WorkloadResult {
+            connections: workload.connections,
+            depth: workload.depth,
+            implementations: out_impls,
+            key: workload.key.into(),
+            // `implementations` is by name; this is the run's order.
+            order: per_impl.iter().map(|(i, _)| i.clone()).collect(),
+            ratio_of: workload.headline_name().into(),
+            size: workload.size,
+            title: workload.title.into(),
+        });
     }
     println!(
         "\nvs fastws: the workload's headline figure over fastwebsockets' (server CPU per \
          message; p50 for 1x1; bytes per connection for idle), medians of the rounds; \
          below 1.00 is better."
     );
-    let document = json!({
-        "generated_unix_s": SystemTime::now()
+    let document = PeersFile {
+        elapsed_s: started.elapsed().as_secs_f64(),
+        generated_unix_s: SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-        "elapsed_s": started.elapsed().as_secs_f64(),
-        "machine": {
-            "cpus": cores,
-            "cpu_model": cpu_model,
-            "loadavg_before": load_before,
-            "loadavg_after": read_trimmed("/proc/loadavg"),
-            "pinned": pin,
-            "clock_ticks_per_s": bench::procfs::clock_ticks_per_second(),
+        machine: Machine {
+            clock_ticks_per_s: bench::procfs::clock_ticks_per_second(),
+            cpu_model,
+            cpus: cores,
+            loadavg_after: read_trimmed("/proc/loadavg"),
+            loadavg_before: load_before,
+            pinned: pin,
         },
-        "settings": {
-            "rounds": settings.rounds,
-            "idle_rounds": settings.idle_rounds,
-            "duration_s": settings.duration,
-            "warmup_s": settings.warmup,
-            "idle_settle_s": settings.idle_settle,
-            "idle_connections": settings.idle_connections,
+        settings: PeersSettings {
+            duration_s: settings.duration,
+            idle_connections: settings.idle_connections,
+            idle_rounds: settings.idle_rounds,
+            idle_settle_s: settings.idle_settle,
+            rounds: settings.rounds,
+            warmup_s: settings.warmup,
         },
-        "workloads": out_workloads,
-    });
+        workloads: out_workloads,
+    };
+    let text = serde_json::to_string_pretty(&document).expect("plain data") + "\n";
     if let Some(dir) = settings.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::write(&settings.out, format!("{document:#}\n")) {
+    match std::fs::write(&settings.out, text) {
         Ok(()) => eprintln!(
             "compare: wrote {} ({:.0} s)",
             settings.out.display(),

@@ -16,68 +16,73 @@
 //! connections could not be opened.
 
 use bench::loadgen::{self, Options, CONNECT_TIMEOUT};
+use clap::Parser;
 use std::time::Duration;
 
-const USAGE: &str = "usage: loadgen --url ws://HOST:PORT/ [--connections N] [--depth D] \
-                     [--size BYTES] [--duration SECS] [--warmup SECS] [--pid PID] \
-                     [--binary|--text] [--idle] [--threads T] [--json]";
-
-fn fail(message: &str) -> ! {
-    eprintln!("loadgen: {message}\n{USAGE}");
-    std::process::exit(2);
+/// A load generator for any RFC 6455 echo server.
+#[derive(Parser)]
+#[command(name = "loadgen", args_override_self = true)]
+struct Cli {
+    /// The echo server, `ws://HOST:PORT/PATH`.
+    #[arg(long, value_name = "ws://HOST:PORT/")]
+    url: String,
+    /// Connections.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    connections: usize,
+    /// Messages in flight per connection.
+    #[arg(long, value_name = "D", default_value_t = 1)]
+    depth: usize,
+    /// Payload bytes per message.
+    #[arg(long, value_name = "BYTES", default_value_t = 16)]
+    size: usize,
+    /// The measured window, in seconds (idle: how long the connections sit).
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
+    duration: Duration,
+    /// Load before the window, not measured, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = seconds)]
+    warmup: Duration,
+    /// The server's process, for its CPU time per message and its memory.
+    #[arg(long)]
+    pid: Option<u32>,
+    /// Binary messages (the default).
+    #[arg(long, overrides_with = "text")]
+    binary: bool,
+    /// Text messages.
+    #[arg(long, overrides_with = "binary")]
+    text: bool,
+    /// Open the connections, send nothing, and report the server's
+    /// resident memory per connection.
+    #[arg(long)]
+    idle: bool,
+    /// Runtime threads (1: a current-thread runtime).
+    #[arg(long, value_name = "T", default_value_t = 1)]
+    threads: usize,
+    /// One line of JSON instead of the text report.
+    #[arg(long)]
+    json: bool,
 }
 
-fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> T {
-    let value = value.unwrap_or_else(|| fail(&format!("{flag} needs a value")));
-    value
+fn seconds(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
         .parse()
-        .unwrap_or_else(|_| fail(&format!("{flag}: {value:?} is not a number")))
-}
-
-fn seconds(flag: &str, value: Option<String>) -> Duration {
-    let secs: f64 = number(flag, value);
-    Duration::try_from_secs_f64(secs).unwrap_or_else(|_| fail(&format!("{flag}: bad duration")))
+        .map_err(|_| format!("{value:?} is not a number"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| "bad duration".to_string())
 }
 
 fn main() {
-    let mut options = Options {
-        url: String::new(),
-        connections: 1,
-        depth: 1,
-        size: 16,
-        duration: Duration::from_secs(5),
-        warmup: Duration::from_secs(1),
-        pid: None,
-        text: false,
-        idle: false,
+    let cli = Cli::parse();
+    let options = Options {
+        url: cli.url,
+        connections: cli.connections,
+        depth: cli.depth,
+        size: cli.size,
+        duration: cli.duration,
+        warmup: cli.warmup,
+        pid: cli.pid,
+        text: cli.text,
+        idle: cli.idle,
     };
-    let mut json = false;
-    let mut threads = 1usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--url" => options.url = args.next().unwrap_or_else(|| fail("--url needs a value")),
-            "--connections" => options.connections = number(&arg, args.next()),
-            "--depth" => options.depth = number(&arg, args.next()),
-            "--size" => options.size = number(&arg, args.next()),
-            "--duration" => options.duration = seconds(&arg, args.next()),
-            "--warmup" => options.warmup = seconds(&arg, args.next()),
-            "--pid" => options.pid = Some(number(&arg, args.next())),
-            "--threads" => threads = number(&arg, args.next()),
-            "--binary" => options.text = false,
-            "--text" => options.text = true,
-            "--idle" => options.idle = true,
-            "--json" => json = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return;
-            }
-            other => fail(&format!("unknown argument {other:?}")),
-        }
-    }
-    if options.url.is_empty() {
-        fail("--url is required");
-    }
+    let (json, threads) = (cli.json, cli.threads);
     if let Err(e) = bench::procfs::raise_nofile_limit() {
         eprintln!("loadgen: cannot raise the open-file limit: {e}");
     }

@@ -29,6 +29,8 @@
 use bench::child::PEER_ECHO_IMPLS;
 use bench::wire::{self, OP_CLOSE, OP_PING, OP_PONG};
 use bytes::{Buf, BytesMut};
+use clap::builder::PossibleValuesParser;
+use clap::Parser;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::future::Future;
 use std::io;
@@ -36,9 +38,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-const USAGE: &str =
-    "usage: peer-echo ours|ours-feed|tungstenite|fastwebsockets|tokio-websockets|floor \
-                     [--addr HOST:PORT]   (default 127.0.0.1:9001)";
+/// An echo server of one implementation (rfc6455 or a peer), all alike.
+#[derive(Parser)]
+#[command(name = "peer-echo")]
+struct Cli {
+    /// The implementation that echoes (see the crate's README).
+    #[arg(value_name = "IMPL", value_parser = PossibleValuesParser::new(PEER_ECHO_IMPLS))]
+    implementation: String,
+    /// Where to listen.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:9001")]
+    addr: String,
+}
 
 /// Connection errors logged; more are only counted (a benchmark's 10,000
 /// connections all end at once).
@@ -52,28 +62,10 @@ fn log_error(error: impl std::fmt::Display) {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let mut implementation = None;
-    let mut addr = String::from("127.0.0.1:9001");
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--addr" => match args.next() {
-                Some(a) => addr = a,
-                None => usage("--addr needs a value"),
-            },
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return;
-            }
-            name if PEER_ECHO_IMPLS.contains(&name) && implementation.is_none() => {
-                implementation = Some(arg.clone())
-            }
-            other => usage(&format!("unknown argument {other:?}")),
-        }
-    }
-    let Some(implementation) = implementation else {
-        usage("which implementation?");
-    };
+    let Cli {
+        implementation,
+        addr,
+    } = Cli::parse();
     if let Err(e) = bench::procfs::raise_nofile_limit() {
         eprintln!("peer-echo: cannot raise the open-file limit: {e}");
     }
@@ -99,11 +91,6 @@ fn main() {
             _ => serve(listener, floor).await,
         }
     });
-}
-
-fn usage(message: &str) -> ! {
-    eprintln!("peer-echo: {message}\n{USAGE}");
-    std::process::exit(2);
 }
 
 async fn serve<F, Fut, E>(listener: TcpListener, echo: F)

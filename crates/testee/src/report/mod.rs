@@ -15,7 +15,10 @@ use crate::autobahn::{self, cmp_case_ids, group_of, Changes, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 /// The five verdicts wstest gives `behavior`, in the order the page shows
 /// them; any other verdict gets a column of its own after them.
@@ -168,39 +171,9 @@ pub struct Bench {
     pub results: BenchFile,
 }
 
-/// The content of `reports/bench/<bench>.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenchFile {
-    /// `mask`.
-    pub bench: String,
-    /// How to run it again.
-    #[serde(default)]
-    pub command: Option<String>,
-    /// How the ratio is formed: `reference time / time`.
-    pub ratio: String,
-    /// Whether a higher ratio is better.
-    pub higher_is_better: bool,
-    /// Which of criterion's numbers the times are: `fastest sample`, `mean`.
-    #[serde(default)]
-    pub statistic: Option<String>,
-    /// One per benchmark.
-    pub rows: Vec<BenchRow>,
-}
-
-/// One benchmark against its reference of the same run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BenchRow {
-    /// `avx2/4KiB`.
-    pub name: String,
-    /// `memcpy/4KiB`.
-    pub reference: String,
-    /// As `BenchFile::ratio` says.
-    pub ratio: f64,
-    /// Nanoseconds per iteration.
-    pub time_ns: f64,
-    /// The reference's nanoseconds per iteration.
-    pub reference_ns: f64,
-}
+/// The content of `reports/bench/<bench>.json` and its rows: the type
+/// the benches write it with.
+pub use rfc6455_test_support::report::{BenchFile, BenchRow};
 
 /// Reads every input under `reports` (baselines from `baselines`, the
 /// repository's `autobahn/`).
@@ -461,33 +434,11 @@ pub fn mtime(path: &Path) -> String {
 
 /// `2024-05-01 13:02:07 UTC`.
 pub fn utc(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    const FORMAT: &[BorrowedFormatItem<'_>] =
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    OffsetDateTime::from(time)
+        .format(FORMAT)
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// The checkout's commit (`git rev-parse`), `+ local changes` when the

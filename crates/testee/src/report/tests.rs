@@ -4,6 +4,7 @@
 
 use super::check::{check, expected_values, shown_values, Expect};
 use super::*;
+use std::time::UNIX_EPOCH;
 
 fn fixture() -> (PathBuf, PathBuf) {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/report");
