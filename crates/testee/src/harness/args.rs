@@ -67,12 +67,14 @@ pub struct Cli {
     /// Where wstest's fuzzingserver listens.
     #[arg(long, env = "AUTOBAHN_CLIENT_ADDR", default_value = "127.0.0.1:9002")]
     pub client_addr: SocketAddr,
-    /// Seconds one role may take before it is stopped.
+    /// Seconds one role may take before it is stopped: a guard against a
+    /// hung run, set well above a whole run's time on CPython (the slower
+    /// interpreter) on a busy two-core machine.
     #[arg(
         long,
         env = "AUTOBAHN_TIMEOUT",
         value_name = "SECONDS",
-        default_value_t = 1800
+        default_value_t = 5400
     )]
     pub timeout: u64,
     /// With both roles, run them at the same time (1) or one after the
