@@ -6,7 +6,7 @@
 //! than 13 (§4.4).
 //!
 //! ```text
-//! cargo run -p rfc6455 --example axum_echo -- --addr 127.0.0.1:9001
+//! cargo run -p rfc6455 --example axum_echo -- 127.0.0.1:9001
 //! ```
 
 use axum::extract::Request;
@@ -65,16 +65,9 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
-        [] => "127.0.0.1:9001".to_owned(),
-        [flag, addr] if flag == "--addr" => addr.clone(),
-        _ => {
-            eprintln!("usage: axum_echo [--addr HOST:PORT]   (default 127.0.0.1:9001)");
-            std::process::exit(2);
-        }
-    };
-    let listener = TcpListener::bind(&addr).await?;
-    eprintln!("axum_echo: listening on ws://{addr}");
+    let addr = std::env::args().nth(1);
+    let listener = TcpListener::bind(addr.as_deref().unwrap_or("127.0.0.1:9001")).await?;
+    eprintln!("axum_echo: listening on ws://{}", listener.local_addr()?);
     serve(listener).await
 }
 

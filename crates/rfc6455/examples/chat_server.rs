@@ -24,11 +24,9 @@ const BACKLOG: usize = 256;
 
 #[tokio::main]
 async fn main() -> Result<(), rfc6455::Error> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
-    let listener = TcpListener::bind(&addr).await?;
-    println!("chat on ws://{addr}");
+    let addr = std::env::args().nth(1);
+    let listener = TcpListener::bind(addr.as_deref().unwrap_or("127.0.0.1:9001")).await?;
+    println!("chat on ws://{}", listener.local_addr()?);
     serve(listener).await
 }
 

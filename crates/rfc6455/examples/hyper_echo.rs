@@ -5,7 +5,7 @@
 //! refusal: 400, or 426 for a version other than 13 (§4.4).
 //!
 //! ```text
-//! cargo run -p rfc6455 --example hyper_echo -- --addr 127.0.0.1:9001
+//! cargo run -p rfc6455 --example hyper_echo -- 127.0.0.1:9001
 //! ```
 
 use futures_util::{SinkExt, StreamExt};
@@ -71,16 +71,9 @@ async fn serve(listener: TcpListener) {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
-        [] => "127.0.0.1:9001".to_owned(),
-        [flag, addr] if flag == "--addr" => addr.clone(),
-        _ => {
-            eprintln!("usage: hyper_echo [--addr HOST:PORT]   (default 127.0.0.1:9001)");
-            std::process::exit(2);
-        }
-    };
-    let listener = TcpListener::bind(&addr).await?;
-    eprintln!("hyper_echo: listening on ws://{addr}");
+    let addr = std::env::args().nth(1);
+    let listener = TcpListener::bind(addr.as_deref().unwrap_or("127.0.0.1:9001")).await?;
+    eprintln!("hyper_echo: listening on ws://{}", listener.local_addr()?);
     serve(listener).await;
     Ok(())
 }

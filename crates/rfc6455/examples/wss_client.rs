@@ -1,7 +1,8 @@
-//! A `wss://` client (feature `rustls`): sends each argument as a text
-//! message over TLS and prints the replies. The server is checked against
-//! the Mozilla roots of `webpki-roots`, or, with `--ca FILE`, against the
-//! certificates in that PEM file only (a private CA, a self-signed server).
+//! A `wss://` client (feature `rustls`): sends the arguments as text
+//! messages over TLS, all in one write, and prints the replies. The server
+//! is checked against the Mozilla roots of `webpki-roots`, or, with `--ca
+//! FILE`, against the certificates in that PEM file only (a private CA, a
+//! self-signed server).
 //!
 //! ```text
 //! cargo run -p rfc6455 --features rustls --example wss_client -- wss://example.com/echo hello
@@ -45,22 +46,27 @@ fn trusting(pem: &[u8]) -> Result<Connector, Box<dyn Error>> {
     Ok(Connector::Rustls(rfc6455::tls::client_config(roots)))
 }
 
-/// Sends each text over `wss://`, waits for one reply to each, then closes.
+/// Sends every text over `wss://` with one flush (`feed` queues, `flush`
+/// writes them together), then reads one reply to each and closes.
 async fn run(
     url: &str,
     connector: Connector,
     texts: impl IntoIterator<Item = String>,
 ) -> Result<Vec<String>, rfc6455::Error> {
     let mut ws = rfc6455::connect_with_connector(url, Config::default(), connector).await?;
-    let mut replies = Vec::new();
+    let mut sent = 0;
     for text in texts {
-        ws.send(Message::text(text)).await?;
-        match ws.next().await {
-            Some(Ok(Message::Text(reply))) => replies.push(reply.to_string()),
-            Some(Ok(other)) => replies.push(format!("{other:?}")),
-            Some(Err(e)) => return Err(e),
-            None => break,
-        }
+        ws.feed(Message::text(text)).await?;
+        sent += 1;
+    }
+    ws.flush().await?;
+    let mut replies = Vec::with_capacity(sent);
+    while replies.len() < sent {
+        let Some(reply) = ws.next().await else { break };
+        replies.push(match reply? {
+            Message::Text(text) => text.to_string(),
+            other => format!("{other:?}"),
+        });
     }
     ws.close(CloseCode::NORMAL, "done").await?;
     Ok(replies)

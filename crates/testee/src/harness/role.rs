@@ -273,7 +273,12 @@ impl Role<'_> {
         self.port_free(addr, name)?;
         let log = self.out.join(format!("{name}.log"));
         let mut command = Command::new(&bin);
-        command.args(["--addr", &addr.to_string()]);
+        // fuzzserver takes `--addr`; the rfc6455 example servers take the
+        // address as their first argument.
+        if run.cli.testee.is_none() {
+            command.arg("--addr");
+        }
+        command.arg(addr.to_string());
         if let Some((cert, key)) = &run.tls {
             command.arg("--tls").arg(cert).arg(key);
         }
