@@ -7,9 +7,11 @@
 //! writes it as HTML with every table, number and chart in the file (no
 //! network: CSS, SVG and the small sorting script are inline). [`check`]
 //! reads a page, as written or as a browser rendered it, and compares the
-//! numbers shown with the files they came from. Inputs that are missing
+//! numbers shown with the files they came from; [`browser`] renders pages
+//! in headless Chromium and checks what it shows. Inputs that are missing
 //! or unreadable become a sentence on the page, never a failure.
 
+pub mod browser;
 pub mod check;
 pub mod instructions;
 pub mod peers;
