@@ -261,3 +261,29 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_given_browser_is_taken_as_is() {
+        let given = PathBuf::from("/opt/chrome/chrome");
+        assert_eq!(find_chromium(Some(given.clone())), Ok(given));
+    }
+
+    #[test]
+    fn fixtures_are_copied_whole() {
+        let scratch = Scratch::new().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/report/reports");
+        let copy = scratch.0.join("copy");
+        copy_dir(&fixtures, &copy).unwrap();
+        let page = super::super::collect(&copy, &copy);
+        assert_eq!(page.autobahn.len(), 4);
+        assert!(copy
+            .join("autobahn/server/rfc6455_case_6_4_3.html")
+            .is_file());
+        drop(scratch);
+        assert!(!copy.exists(), "the scratch folder goes when dropped");
+    }
+}
