@@ -1,18 +1,27 @@
 //! The report page: `reports/index.html`, one self-contained file that
-//! shows the last conformance runs, fuzzing campaign and benchmark ratios
-//! found under `reports/` (`scripts/report.sh` drives it).
+//! shows the last conformance runs, fuzzing campaign and benchmarks
+//! (ratios, instruction counts, the peer comparison) found under
+//! `reports/` (`scripts/report.sh` drives it).
 //!
-//! [`collect`] reads what the runs wrote into a [`Page`]; [`render`]
-//! embeds it as JSON in the HTML, whose inline script draws every number
-//! from that JSON (no network: CSS, script and SVG are inline). [`check`]
-//! reads the page as a browser rendered it and compares the numbers shown
-//! with the files they came from. Inputs that are missing or unreadable
-//! become a sentence on the page, never a failure.
+//! [`collect`] reads what the runs wrote into a [`Page`]; [`render()`]
+//! writes it as HTML with every table, number and chart in the file (no
+//! network: CSS, SVG and the small sorting script are inline). [`check`]
+//! reads a page, as written or as a browser rendered it, and compares the
+//! numbers shown with the files they came from; [`browser`] renders pages
+//! in headless Chromium and checks what it shows. Inputs that are missing
+//! or unreadable become a sentence on the page, never a failure.
 
+pub mod browser;
 pub mod check;
+pub mod instructions;
+pub mod peers;
+pub mod render;
+
+pub use render::render;
 
 use crate::autobahn::{self, cmp_case_ids, group_of, Changes, Outcome};
-use serde::{Deserialize, Serialize};
+use instructions::InstructionsFile;
+use peers::PeersFile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -34,8 +43,8 @@ pub const BEHAVIORS: [&str; 5] = [
 /// names its testees so); runs of other agents are not compared with them.
 pub const BASELINE_AGENT: &str = "rfc6455";
 
-/// Everything the page shows, as embedded in it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Everything the page shows.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Page {
     /// When the page was written (UTC).
     pub generated: String,
@@ -49,14 +58,18 @@ pub struct Page {
     pub autobahn: Vec<Run>,
     /// The last fuzzing campaign, if any.
     pub fuzz: Option<Fuzz>,
-    /// One per `reports/bench/*.json`.
+    /// One per `reports/bench/*.json` of ratios.
     pub benches: Vec<Bench>,
+    /// `reports/bench/instructions.json`, if there.
+    pub instructions: Option<Sourced<InstructionsFile>>,
+    /// `reports/bench/peers.json`, if there.
+    pub peers: Option<Sourced<PeersFile>>,
     /// Inputs that exist but could not be read, one sentence each.
     pub problems: Vec<String>,
 }
 
 /// A file the page was made from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Input {
     /// Relative to `reports/`.
     pub path: String,
@@ -65,7 +78,7 @@ pub struct Input {
 }
 
 /// One Autobahn run of one role.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Run {
     /// `autobahn/server`, `autobahn-tls/client`: its folder under `reports/`.
     pub id: String,
@@ -97,7 +110,7 @@ pub struct Run {
 }
 
 /// The cases of one group (`6` for 6.*) of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Group {
     /// `6`.
     pub group: String,
@@ -110,7 +123,7 @@ pub struct Group {
 }
 
 /// One case of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Case {
     /// `6.4.3`.
     pub id: String,
@@ -126,7 +139,7 @@ pub struct Case {
 /// A run against its baseline, over the cases the run holds (a `--cases`
 /// or `--tls` run is not blamed for the cases it did not run; those are
 /// counted apart).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Baseline {
     /// The baseline, relative to the repository: `autobahn/expected-server.json`.
     pub file: String,
@@ -144,7 +157,7 @@ pub struct Baseline {
 
 /// The last fuzzing campaign: `reports/fuzz/summary.tsv` as written by
 /// `scripts/fuzz.sh`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fuzz {
     /// Relative to `reports/`.
     pub source: String,
@@ -160,15 +173,25 @@ pub struct Fuzz {
 
 /// One bench's ratios: `reports/bench/<bench>.json` (format in
 /// `reports/README.md`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Bench {
     /// Relative to `reports/`.
     pub source: String,
     /// When it was written.
     pub produced: String,
     /// The file's own content.
-    #[serde(flatten)]
     pub results: BenchFile,
+}
+
+/// A file read whole, with where it is and when it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sourced<T> {
+    /// Relative to `reports/`.
+    pub source: String,
+    /// When it was written.
+    pub produced: String,
+    /// Its content.
+    pub file: T,
 }
 
 /// The content of `reports/bench/<bench>.json` and its rows: the type
@@ -204,19 +227,60 @@ pub fn collect(reports: &Path, baselines: &Path) -> Page {
         }
     }
     for file in bench_files(reports) {
-        match autobahn::read_json::<BenchFile>(&file, "bench results") {
-            Ok(results) => {
-                page.inputs.push(input(reports, &file));
+        let read = match BenchKind::of(&file) {
+            BenchKind::Instructions => read_sourced(reports, &file, "instruction counts")
+                .map(|found| page.instructions = Some(found)),
+            BenchKind::Peers => read_sourced(reports, &file, "peer comparison")
+                .map(|found| page.peers = Some(found)),
+            BenchKind::Ratios => read_sourced(reports, &file, "bench results").map(|found| {
                 page.benches.push(Bench {
-                    source: relative(reports, &file),
-                    produced: mtime(&file),
-                    results,
-                });
-            }
+                    source: found.source,
+                    produced: found.produced,
+                    results: found.file,
+                })
+            }),
+        };
+        match read {
+            Ok(()) => page.inputs.push(input(reports, &file)),
             Err(e) => page.problems.push(e),
         }
     }
     page
+}
+
+/// What a file of `reports/bench/` holds, by its name (the writers'
+/// fixed names; any other file is one bench's ratios).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchKind {
+    /// `instructions.json`: `scripts/bench.sh`'s instruction counts.
+    Instructions,
+    /// `peers.json`: crates/bench's `compare`.
+    Peers,
+    /// `<bench>.json`: ratios to a same-run reference.
+    Ratios,
+}
+
+impl BenchKind {
+    /// The kind of `file`.
+    pub fn of(file: &Path) -> BenchKind {
+        match file.file_name().and_then(|n| n.to_str()) {
+            Some("instructions.json") => BenchKind::Instructions,
+            Some("peers.json") => BenchKind::Peers,
+            _ => BenchKind::Ratios,
+        }
+    }
+}
+
+fn read_sourced<T: serde::de::DeserializeOwned>(
+    reports: &Path,
+    file: &Path,
+    what: &str,
+) -> Result<Sourced<T>, String> {
+    Ok(Sourced {
+        source: relative(reports, file),
+        produced: mtime(file),
+        file: autobahn::read_json(file, what)?,
+    })
 }
 
 /// The folders `reports/autobahn*/ROLE/` that hold an `index.json`:
@@ -462,55 +526,6 @@ pub fn git_commit(dir: &Path) -> Option<String> {
     } else {
         commit
     })
-}
-
-/// The page: the data as JSON in a `<script type="application/json">`, and
-/// the inline style and script that draw it.
-pub fn render(page: &Page) -> String {
-    let json = serde_json::to_string(page).expect("the page's data is plain JSON");
-    // `<` only occurs inside JSON strings, where `\u003c` means the same;
-    // this keeps `</script>` in a case description from ending the block.
-    let json = json.replace('<', "\\u003c");
-    format!(
-        "<!DOCTYPE html>
-<html lang=\"en\">
-<head>
-<meta charset=\"utf-8\">
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
-<title>rfc6455: conformance, fuzzing, benchmarks</title>
-<style>
-{css}</style>
-</head>
-<body>
-<header>
-<h1>rfc6455 report</h1>
-<p id=\"meta\"></p>
-<div id=\"inputs\"></div>
-<noscript><p class=\"missing\">This page draws its tables with JavaScript; the data is in the
-<code>script#data</code> element of its source.</p></noscript>
-</header>
-<main>
-<section id=\"conformance\"><h2>Conformance (Autobahn)</h2></section>
-<section id=\"fuzz\"><h2>Fuzzing</h2></section>
-<section id=\"bench\"><h2>Benchmarks</h2></section>
-</main>
-<script type=\"application/json\" id=\"data\">{json}</script>
-<script>
-{js}</script>
-</body>
-</html>
-",
-        css = include_str!("page.css"),
-        js = include_str!("page.js"),
-    )
-}
-
-/// Pulls the embedded data back out of a page (as written, or as a browser
-/// dumped it).
-pub fn embedded_data(html: &str) -> Option<Page> {
-    let start = html.find("id=\"data\">")? + "id=\"data\">".len();
-    let end = start + html[start..].find("</script>")?;
-    serde_json::from_str(&html[start..end]).ok()
 }
 
 #[cfg(test)]

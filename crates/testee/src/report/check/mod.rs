@@ -1,5 +1,6 @@
-//! Checks a report page as a browser rendered it (`chromium --dump-dom`):
-//! every number shown must be the one in the file it came from.
+//! Checks a report page, as written or as a browser rendered it
+//! (`chromium --dump-dom`): every number shown must be the one in the
+//! file it came from.
 //!
 //! The expected values are computed here from the raw inputs (wstest's
 //! `index.json` read as plain JSON, the fuzz TSV, the bench JSON), not
@@ -9,8 +10,14 @@
 //! with a `data-key` must match, every expected key must be shown, and
 //! every relative link must lead to a file.
 
+mod bench;
+mod dom;
+
+pub use dom::shown_values;
+
 use super::{autobahn_dirs, bench_files, mtime, relative};
 use crate::autobahn::{self, Changes, Outcome};
+use dom::attribute_values;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -55,13 +62,29 @@ pub struct Outcomes {
     pub errors: Vec<String>,
 }
 
-/// Checks the dumped DOM of a page made from `reports` (and `baselines`).
+impl Outcomes {
+    /// Prints every mismatch (`MISMATCH ...`) and a one-line summary;
+    /// whether there was no mismatch.
+    pub fn print(&self, reports: &Path) -> bool {
+        for error in &self.errors {
+            println!("MISMATCH {error}");
+        }
+        println!(
+            "{}: {} values shown match their inputs ({} keys), {} links lead to files, {} mismatch(es)",
+            reports.display(),
+            self.matched,
+            self.keys,
+            self.links,
+            self.errors.len()
+        );
+        self.errors.is_empty()
+    }
+}
+
+/// Checks a page made from `reports` (and `baselines`): its HTML as
+/// written, or its DOM as a browser dumped it.
 pub fn check(dom: &str, reports: &Path, baselines: &Path) -> Outcomes {
     let mut out = Outcomes::default();
-    if !dom.contains("data-rendered=\"yes\"") {
-        out.errors
-            .push("the page's script did not finish (no data-rendered=\"yes\" on body)".into());
-    }
     let expected = match expected_values(reports, baselines) {
         Ok(e) => e,
         Err(e) => {
@@ -251,29 +274,8 @@ pub fn expected_values(
         e.insert("missing:bench".into(), Expect::Present);
     }
     for file in files {
-        inputs.push(file.clone());
-        let raw: serde_json::Value = autobahn::read_json(&file, "bench results")?;
-        let bench = raw["bench"]
-            .as_str()
-            .ok_or("a bench file without `bench`")?;
-        let k = format!("bench:{bench}:");
-        e.insert(format!("{k}produced"), Expect::Text(mtime(&file)));
-        for row in raw["rows"]
-            .as_array()
-            .ok_or("a bench file without `rows`")?
-        {
-            let name = row["name"].as_str().ok_or("a bench row without `name`")?;
-            let f = |field: &str| {
-                row[field]
-                    .as_f64()
-                    .ok_or(format!("bench row {name} without `{field}`"))
-            };
-            e.insert(format!("{k}{name}:ratio"), Expect::Float(f("ratio")?));
-            e.insert(format!("{k}{name}:bar"), Expect::Bar(f("ratio")?));
-            e.insert(format!("{k}{name}:time"), Expect::Time(f("time_ns")?));
-            let reference = Expect::Time(f("reference_ns")?);
-            e.insert(format!("{k}{name}:reference_time"), reference);
-        }
+        bench::expect(&file, &mut e)?;
+        inputs.push(file);
     }
 
     if inputs.is_empty() {
@@ -353,113 +355,4 @@ fn matches(expected: &Expect, shown: &Shown) -> Result<(), String> {
             }
         }
     }
-}
-
-/// Every element with a `data-key`, in document order.
-pub fn shown_values(dom: &str) -> Vec<Shown> {
-    let mut out = Vec::new();
-    for (attrs, after) in start_tags(dom) {
-        let Some(key) = attrs.get("data-key") else {
-            continue;
-        };
-        let text = decode(&after[..after.find('<').unwrap_or(after.len())]);
-        out.push(Shown {
-            key: key.clone(),
-            text,
-            attrs,
-        });
-    }
-    out
-}
-
-/// The values of one attribute over every start tag.
-fn attribute_values(dom: &str, name: &str) -> Vec<String> {
-    start_tags(dom)
-        .into_iter()
-        .filter_map(|(mut attrs, _)| attrs.remove(name))
-        .collect()
-}
-
-/// Each start tag's attributes, and the text after it. Made for the
-/// serialization of a DOM by a browser (attribute values in double
-/// quotes); the embedded JSON's script element is skipped whole.
-fn start_tags(dom: &str) -> Vec<(BTreeMap<String, String>, &str)> {
-    let mut tags = Vec::new();
-    let mut rest = dom;
-    while let Some(open) = rest.find('<') {
-        rest = &rest[open + 1..];
-        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        let Some(close) = tag_end(rest) else { break };
-        let tag = &rest[..close];
-        rest = &rest[close + 1..];
-        let name_end = tag
-            .find(|c: char| c.is_whitespace() || c == '/')
-            .unwrap_or(tag.len());
-        let name = tag[..name_end].to_ascii_lowercase();
-        tags.push((attributes(&tag[name_end..]), rest));
-        if name == "script" || name == "style" {
-            let end = rest.find(&format!("</{name}")).unwrap_or(rest.len());
-            rest = &rest[end..];
-        }
-    }
-    tags
-}
-
-/// Where a start tag ends: the first `>` outside a quoted value.
-fn tag_end(s: &str) -> Option<usize> {
-    let mut quote = None;
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn attributes(mut s: &str) -> BTreeMap<String, String> {
-    let mut attrs = BTreeMap::new();
-    loop {
-        s = s.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
-        if s.is_empty() {
-            return attrs;
-        }
-        let name_end = s
-            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
-            .unwrap_or(s.len());
-        let name = s[..name_end].to_ascii_lowercase();
-        s = s[name_end..].trim_start();
-        let mut value = String::new();
-        if let Some(after) = s.strip_prefix('=') {
-            let after = after.trim_start();
-            let (v, rest) = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let body = &after[1..];
-                    let end = body.find(q).unwrap_or(body.len());
-                    (&body[..end], body.get(end + 1..).unwrap_or(""))
-                }
-                _ => {
-                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
-                    (&after[..end], &after[end..])
-                }
-            };
-            value = decode(v);
-            s = rest;
-        }
-        attrs.insert(name, value);
-    }
-}
-
-/// The character references a browser writes when it serializes a DOM.
-fn decode(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
 }
