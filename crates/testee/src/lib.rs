@@ -1,8 +1,11 @@
 //! Shared pieces of the Autobahn testees: their configuration,
-//! command-line parsing, and the TLS setup of `--tls` and `--ca`.
+//! command-line parsing, and the TLS setup of `--tls` and `--ca`; the
+//! harnesses behind `scripts/autobahn.sh` ([`harness`]) and
+//! `scripts/fuzz.sh` ([`fuzz`]).
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod autobahn;
+pub mod fuzz;
 pub mod harness;
 pub mod report;
 
