@@ -6,7 +6,8 @@
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// libFuzzer, as far as the runner sees it: status lines in the log,
 /// files in the corpus and under `-artifact_prefix`, an exit status.
@@ -115,22 +116,31 @@ fn fake_repo(name: &str) -> PathBuf {
     root
 }
 
-/// Runs the campaign in `root` with `args`; its exit code and output.
-fn campaign(root: &Path, args: &[&str]) -> (i32, String) {
+/// The campaign in `root` with `args`, the fake cargo first on PATH.
+fn runner(root: &Path, args: &[&str]) -> Command {
     let path = format!(
         "{}:{}",
         root.join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_fuzz-campaign"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fuzz-campaign"));
+    command
         .args(["--root", root.to_str().unwrap(), "--progress-every", "1"])
         .args(args)
-        .env("PATH", path)
-        .output()
-        .expect("run the campaign");
+        .env("PATH", path);
+    command
+}
+
+/// Its exit code and output (stdout, then stderr).
+fn ended(out: Output) -> (i32, String) {
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().expect("an exit code"), text)
+}
+
+/// Runs the campaign in `root` with `args`; its exit code and output.
+fn campaign(root: &Path, args: &[&str]) -> (i32, String) {
+    ended(runner(root, args).output().expect("run the campaign"))
 }
 
 fn read(root: &Path, file: &str) -> String {
@@ -305,6 +315,39 @@ fn list_and_usage_errors() {
     assert!(
         !root.join("fuzz/corpus-run").exists(),
         "a usage error ran something"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn ctrl_c_stops_the_campaign_without_blaming_the_target() {
+    let root = fake_repo("interrupt");
+    let runner = runner(
+        &root,
+        &["forked", "--jobs", "2", "--time", "60", "--no-build"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let log = root.join("fuzz/corpus-run/logs/forked.log");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("oom/timeout/crash")) {
+        assert!(Instant::now() < deadline, "the fake never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = nix::unistd::Pid::from_raw(runner.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let (code, out) = ended(runner.wait_with_output().unwrap());
+    assert_eq!(code, 130, "{out}");
+    assert!(out.contains("\nfuzz.sh: interrupted\n"), "{out}");
+    assert!(
+        !out.contains("error") && !out.contains("fuzz campaign:"),
+        "{out}"
+    );
+    assert!(
+        !root.join("reports").exists(),
+        "an interrupted campaign wrote a summary"
     );
     let _ = std::fs::remove_dir_all(root);
 }

@@ -12,6 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -102,13 +103,22 @@ impl Proc {
     }
 
     /// Its exit status once it ended (reaped), `None` while it runs.
+    /// Never returns once Ctrl-C or TERM is being handled (see
+    /// [`stop_on_signals`]).
     pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        let status = self.child.try_wait().ok().flatten();
+        if status.is_some() {
+            park_if_stopping();
+        }
+        status
     }
 
-    /// Waits for it to end.
+    /// Waits for it to end. Never returns once Ctrl-C or TERM is being
+    /// handled (see [`stop_on_signals`]).
     pub fn wait(&mut self) -> ExitStatus {
-        self.child.wait().unwrap_or_else(|_| signalled(9))
+        let status = self.child.wait().unwrap_or_else(|_| signalled(9));
+        park_if_stopping();
+        status
     }
 
     /// TERM, then KILL if it has not ended within 3 s; the container goes
@@ -214,8 +224,21 @@ pub fn stop_everything() {
     }
 }
 
+/// Set once Ctrl-C or TERM is being handled.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Blocks for good while a signal is being handled: the handler exits the
+/// process once it has stopped everything, and a process that ended because
+/// of it must not be reported (as a crash, a failed role) meanwhile.
+fn park_if_stopping() {
+    while STOPPING.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
 /// On Ctrl-C (exit 130) or TERM (exit 143): says so (`program:
-/// interrupted`), stops everything, exits.
+/// interrupted`), stops everything, exits. Meanwhile, the processes that
+/// end are not reported: [`Proc::exited`] and [`Proc::wait`] block.
 pub fn stop_on_signals(program: &'static str) {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -231,6 +254,7 @@ pub fn stop_on_signals(program: &'static str) {
                 _ = term.recv() => ("terminated", 143),
             }
         });
+        STOPPING.store(true, Ordering::SeqCst);
         eprintln!("\n{program}: {word}");
         stop_everything();
         std::process::exit(code);
