@@ -1,8 +1,11 @@
 //! Shared pieces of the Autobahn testees: their configuration and the TLS
-//! setup of `--tls` and `--ca`; the harness, and the report page.
+//! setup of `--tls` and `--ca`; the harnesses behind `scripts/autobahn.sh`
+//! ([`harness`]) and `scripts/fuzz.sh` ([`fuzz`]), and the report page
+//! behind `scripts/report.sh` ([`report`]).
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod autobahn;
+pub mod fuzz;
 pub mod harness;
 pub mod report;
 

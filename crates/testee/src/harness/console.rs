@@ -1,26 +1,38 @@
 //! Where a role's messages go: straight to the terminal, or, with both
 //! roles at once, each line behind `[server] ` or `[client] ` on stdout.
+//! Warnings and errors name the script the user ran (`autobahn.sh`,
+//! `fuzz.sh`).
 
 use std::io::Write as _;
 use std::path::Path;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 /// A role's (or the run's) output.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Console {
+    /// The script the user ran, which warnings and errors start with.
+    program: &'static str,
     prefix: Option<String>,
     /// Progress rewrites one line in place (a terminal, one role at a time).
     pub tty: bool,
 }
 
 impl Console {
-    /// Output for the run, or a role run alone (`tty`: stdout is a terminal).
-    pub fn new(tty: bool) -> Console {
-        Console { prefix: None, tty }
+    /// Output for the run of `program`, or a role run alone (`tty`: stdout
+    /// is a terminal).
+    pub fn new(program: &'static str, tty: bool) -> Console {
+        Console {
+            program,
+            prefix: None,
+            tty,
+        }
     }
 
     /// Output for a role running beside another: prefixed, never rewritten.
-    pub fn prefixed(role: &str) -> Console {
+    pub fn prefixed(program: &'static str, role: &str) -> Console {
         Console {
+            program,
             prefix: Some(format!("[{role}] ")),
             tty: false,
         }
@@ -50,15 +62,23 @@ impl Console {
         self.emit(false, text);
     }
 
+    /// `13:02:07 message`: a line of stdout behind the UTC time of day.
+    pub fn stamped(&self, message: &str) {
+        let now = OffsetDateTime::now_utc()
+            .format(format_description!("[hour]:[minute]:[second]"))
+            .unwrap_or_default();
+        self.emit(false, &format!("{now} {message}"));
+    }
+
     /// `autobahn.sh: warning: message` (stderr).
     pub fn warn(&self, message: &str) {
         self.end_rewrite();
-        self.emit(true, &format!("autobahn.sh: warning: {message}"));
+        self.emit(true, &format!("{}: warning: {message}", self.program));
     }
 
     /// `autobahn.sh: error: message` (stderr).
     pub fn error(&self, message: &str) {
-        self.emit(true, &format!("autobahn.sh: error: {message}"));
+        self.emit(true, &format!("{}: error: {message}", self.program));
     }
 
     /// Rewrites the terminal's last line.

@@ -27,6 +27,9 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 use summary::RoleReport;
 
+/// The script the user runs, as messages name it.
+const PROGRAM: &str = "autobahn.sh";
+
 /// What every role of a run shares.
 pub struct Run {
     cli: Cli,
@@ -45,9 +48,9 @@ pub struct Run {
 /// Runs the harness as `cli` says.
 pub fn main(cli: Cli) -> ExitCode {
     let plan = cli.plan_or_exit();
-    let console = Console::new(std::io::stdout().is_terminal());
+    let console = Console::new(PROGRAM, std::io::stdout().is_terminal());
     let t0 = Instant::now();
-    procs::stop_on_signals();
+    procs::stop_on_signals(PROGRAM);
     let run = match prepare(cli, plan, &console) {
         Ok(run) => run,
         Err(message) => {
@@ -68,7 +71,9 @@ pub fn main(cli: Cli) -> ExitCode {
                     let run = &run;
                     (
                         role,
-                        scope.spawn(move || role::run_role(run, role, &Console::prefixed(role))),
+                        scope.spawn(move || {
+                            role::run_role(run, role, &Console::prefixed(PROGRAM, role))
+                        }),
                     )
                 })
                 .collect();
@@ -112,11 +117,13 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 /// The repository this binary was built in.
-fn default_root() -> PathBuf {
+pub fn default_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
+/// Runs `cargo ARGS` in `root`, its output on the terminal; the command
+/// line in the error when it fails.
+pub fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
     let line = format!("cargo {}", args.join(" "));
     let ok = Command::new("cargo")
         .args(args)

@@ -1,14 +1,18 @@
 //! The processes a run starts: each is stopped when its [`Proc`] drops
 //! (TERM, then KILL after 3 s), and all of them (with the Docker
-//! containers) on Ctrl-C or TERM to the harness. Also: exit statuses in
-//! words, the ports, and wstest's memory in `/proc`.
+//! containers) on Ctrl-C or TERM to the harness. A process may lead a
+//! process group of its own (libFuzzer's `-fork` workers): then the whole
+//! group gets the signals. Also: exit statuses in words, the ports, and
+//! wstest's memory in `/proc`.
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::fs::File;
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -21,7 +25,8 @@ static LIVE: Mutex<Live> = Mutex::new(Live {
 });
 
 struct Live {
-    pids: Vec<u32>,
+    /// What `kill` takes: a pid, or a process group as minus its leader.
+    pids: Vec<i32>,
     containers: Vec<String>,
     scratch: Option<PathBuf>,
 }
@@ -34,11 +39,24 @@ fn live() -> std::sync::MutexGuard<'static, Live> {
 pub struct Proc {
     child: Child,
     container: Option<String>,
+    /// Whether it leads a process group of its own.
+    group: bool,
 }
 
 impl Proc {
     /// Starts `command` with its output (stdout and stderr) into `log`.
     pub fn spawn(command: &mut Command, log: &Path) -> Result<Proc, String> {
+        Proc::start(command, log, false)
+    }
+
+    /// Starts `command` as [`Proc::spawn`] does, as the leader of a new
+    /// process group: signals go to the group, so they reach the
+    /// processes it starts too.
+    pub fn spawn_group(command: &mut Command, log: &Path) -> Result<Proc, String> {
+        Proc::start(command.process_group(0), log, true)
+    }
+
+    fn start(command: &mut Command, log: &Path, group: bool) -> Result<Proc, String> {
         let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
         let mut live = live();
@@ -48,11 +66,28 @@ impl Proc {
             .stderr(err)
             .spawn()
             .map_err(|e| format!("cannot start {:?}: {e}", command.get_program()))?;
-        live.pids.push(child.id());
-        Ok(Proc {
+        let proc = Proc {
             child,
             container: None,
-        })
+            group,
+        };
+        live.pids.push(proc.target());
+        Ok(proc)
+    }
+
+    /// What signals go to: the pid, or minus it for a group.
+    fn target(&self) -> i32 {
+        let pid = self.child.id() as i32;
+        if self.group {
+            -pid
+        } else {
+            pid
+        }
+    }
+
+    /// Sends `signal` to the process (to its group, if it leads one).
+    pub fn signal(&self, signal: Signal) {
+        let _ = kill(Pid::from_raw(self.target()), signal);
     }
 
     /// The Docker container this process runs (`docker rm -f` at the end).
@@ -68,29 +103,41 @@ impl Proc {
     }
 
     /// Its exit status once it ended (reaped), `None` while it runs.
+    /// Never returns once Ctrl-C or TERM is being handled (see
+    /// [`stop_on_signals`]).
     pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        let status = self.child.try_wait().ok().flatten();
+        if status.is_some() {
+            park_if_stopping();
+        }
+        status
     }
 
-    /// Waits for it to end.
+    /// Waits for it to end. Never returns once Ctrl-C or TERM is being
+    /// handled (see [`stop_on_signals`]).
     pub fn wait(&mut self) -> ExitStatus {
-        self.child.wait().unwrap_or_else(|_| signalled(9))
+        let status = self.child.wait().unwrap_or_else(|_| signalled(9));
+        park_if_stopping();
+        status
     }
 
-    /// TERM, then KILL if it has not ended within 3 s; the container goes too.
+    /// TERM, then KILL if it has not ended within 3 s; the container goes
+    /// too. A group gets both signals whole.
     pub fn stop(&mut self) -> ExitStatus {
+        let target = self.target();
         let status = match self.exited() {
             Some(status) => status,
-            None => stop_pid(self.child.id(), || self.child.try_wait().ok().flatten())
-                .unwrap_or_else(|| {
-                    let _ = self.child.kill();
+            None => {
+                stop_pid(target, || self.child.try_wait().ok().flatten()).unwrap_or_else(|| {
+                    self.signal(Signal::SIGKILL);
                     self.wait()
-                }),
+                })
+            }
         };
         if let Some(name) = self.container.take() {
             remove_container(&name);
         }
-        live().pids.retain(|&p| p != self.child.id());
+        live().pids.retain(|&p| p != target);
         status
     }
 }
@@ -106,9 +153,10 @@ fn signalled(signal: i32) -> ExitStatus {
     ExitStatus::from_raw(signal)
 }
 
-/// TERM to `pid`, then up to 3 s for `ended` to say it ended.
-fn stop_pid<T>(pid: u32, mut ended: impl FnMut() -> Option<T>) -> Option<T> {
-    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+/// TERM to `pid` (a group if negative), then up to 3 s for `ended` to
+/// say it ended.
+fn stop_pid<T>(pid: i32, mut ended: impl FnMut() -> Option<T>) -> Option<T> {
+    let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
     let deadline = Instant::now() + Duration::from_secs(3);
     while Instant::now() < deadline {
         if let Some(done) = ended() {
@@ -157,14 +205,16 @@ pub fn stop_everything() {
         )
     };
     for &pid in &pids {
-        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
     }
+    // A group counts as alive while its leader is.
+    let leader_alive = |p: i32| alive(p.unsigned_abs());
     let deadline = Instant::now() + Duration::from_secs(3);
-    while pids.iter().any(|&p| alive(p)) && Instant::now() < deadline {
+    while pids.iter().any(|&p| leader_alive(p)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    for &pid in pids.iter().filter(|&&p| alive(p)) {
-        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
+    for &pid in pids.iter().filter(|&&p| leader_alive(p)) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
     }
     for name in containers {
         remove_container(&name);
@@ -174,10 +224,23 @@ pub fn stop_everything() {
     }
 }
 
-/// On Ctrl-C (exit 130) or TERM (exit 143): says so, stops everything,
-/// exits.
-pub fn stop_on_signals() {
-    std::thread::spawn(|| {
+/// Set once Ctrl-C or TERM is being handled.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Blocks for good while a signal is being handled: the handler exits the
+/// process once it has stopped everything, and a process that ended because
+/// of it must not be reported (as a crash, a failed role) meanwhile.
+fn park_if_stopping() {
+    while STOPPING.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// On Ctrl-C (exit 130) or TERM (exit 143): says so (`program:
+/// interrupted`), stops everything, exits. Meanwhile, the processes that
+/// end are not reported: [`Proc::exited`] and [`Proc::wait`] block.
+pub fn stop_on_signals(program: &'static str) {
+    std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()
@@ -191,7 +254,8 @@ pub fn stop_on_signals() {
                 _ = term.recv() => ("terminated", 143),
             }
         });
-        eprintln!("\nautobahn.sh: {word}");
+        STOPPING.store(true, Ordering::SeqCst);
+        eprintln!("\n{program}: {word}");
         stop_everything();
         std::process::exit(code);
     });
@@ -310,6 +374,40 @@ mod tests {
         let status = sleeper.stop();
         assert_eq!(shell_status(status), 143);
         assert!(!alive(pid));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_group_is_signalled_whole() {
+        let dir = std::env::temp_dir().join(format!("harness-group-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // The shell leads the group; its `sleep` child must get the signal
+        // too (TERM: a non-interactive shell starts it ignoring INT).
+        let mut shell = Proc::spawn_group(
+            Command::new("sh").args(["-c", "sleep 30 & echo $!; wait"]),
+            &dir.join("log"),
+        )
+        .unwrap();
+        let log = dir.join("log");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let child = loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(Ok(pid)) = text.lines().next().map(str::parse::<u32>) {
+                break pid;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the shell never started its child"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        shell.signal(Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while alive(child) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(child), "the group's other process outlived the TERM");
+        shell.stop();
         let _ = std::fs::remove_dir_all(dir);
     }
 }
