@@ -1,6 +1,6 @@
 //! The format of `reports/bench/<bench>.json` (feature `report`): one
 //! bench run's ratios, each benchmark against the reference measured
-//! beside it. Written by [`bench`](crate::bench) at the end of a criterion
+//! beside it. Written by `bench` (feature `bench`) at the end of a criterion
 //! run and read by the report page (`testee`'s `report`), so that both
 //! sides agree on one type rather than on field names spelled twice.
 //!
