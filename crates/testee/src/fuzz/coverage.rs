@@ -93,12 +93,10 @@ pub fn run(
             .fuzz
             .join(format!("corpus-run-coverage-{target}.log"));
         let mut build = Proc::spawn(
-            Command::new("cargo")
-                .args(["+nightly", "fuzz", "coverage"])
-                .args(Layout::build_flags(sanitizer))
+            layout
+                .cargo_fuzz("coverage", sanitizer)
                 .arg(target)
-                .arg(&corpus)
-                .current_dir(&layout.root),
+                .arg(&corpus),
             &log,
         )?;
         if !build.wait().success() {

@@ -142,13 +142,8 @@ impl Minimizer<'_> {
         std::fs::create_dir_all(&tmin)
             .map_err(|e| format!("cannot create {}: {e}", tmin.display()))?;
         let before = files(&artifacts);
-        let mut command = Command::new("cargo");
-        command
-            .args(["+nightly", "fuzz", "tmin"])
-            .args(Layout::build_flags(self.sanitizer))
-            .args(["-r", "2000", target])
-            .arg(crash)
-            .current_dir(&self.layout.root);
+        let mut command = self.layout.cargo_fuzz("tmin", self.sanitizer);
+        command.args(["-r", "2000", target]).arg(crash);
         // No minimizer (no cargo-fuzz, no nightly) keeps the crash as found.
         let log = self.layout.logs().join(format!("{target}.tmin.log"));
         if let Ok(mut minimizer) = Proc::spawn(&mut command, &log) {

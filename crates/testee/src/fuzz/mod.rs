@@ -71,6 +71,20 @@ impl Layout {
         ["-O", "-a", "-s", sanitizer].map(str::to_owned)
     }
 
+    /// `cargo +nightly fuzz SUBCOMMAND -O -a -s SANITIZER`, run from the
+    /// root. Without `CARGO_TARGET_DIR`: fuzz/ is a workspace of its own
+    /// whose sanitizer builds go to `fuzz/target/`, where [`Layout::bin`]
+    /// finds them, whatever target directory the main workspace uses.
+    pub fn cargo_fuzz(&self, subcommand: &str, sanitizer: &str) -> Command {
+        let mut command = Command::new("cargo");
+        command
+            .args(["+nightly", "fuzz", subcommand])
+            .args(Layout::build_flags(sanitizer))
+            .current_dir(&self.root)
+            .env_remove("CARGO_TARGET_DIR");
+        command
+    }
+
     /// The target's libFuzzer binary, as `cargo fuzz build -O` makes it.
     pub fn bin(&self, target: &str) -> PathBuf {
         self.fuzz

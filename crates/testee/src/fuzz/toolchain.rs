@@ -50,14 +50,13 @@ pub fn build(
     sanitizer: &str,
     console: &Console,
 ) -> Result<(), String> {
-    let mut args = vec!["+nightly", "fuzz", "build"];
-    let flags = Layout::build_flags(sanitizer);
-    args.extend(flags.iter().map(String::as_str));
-    let line = format!("cargo {}", args.join(" "));
+    let line = format!(
+        "cargo +nightly fuzz build {}",
+        Layout::build_flags(sanitizer).join(" ")
+    );
     console.stamped(&format!("building {} target(s): {line}", targets.len()));
-    let out = Command::new("cargo")
-        .args(&args)
-        .current_dir(&layout.root)
+    let out = layout
+        .cargo_fuzz("build", sanitizer)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run cargo ({e}); is it on PATH?"))?;
