@@ -166,7 +166,7 @@ stat::number_of_executed_units: 418455
     const FORK: &str = "\
 INFO: Loaded 1 PC tables (39032 PCs): 39032 [0x559224cc82f8,0x559224d60a78),
 #51921: cov: 275 ft: 398 corp: 15 exec/s: 25960 oom/timeout/crash: 0/0/0 time: 2s job: 1 dft_time: 0
-  NEW_FUNC: 0x5592249d0960 in <rfc6455::error::ProtocolError as core::fmt::Debug>::fmt /work/wt-fuzz/crates/rfc6455/src/error.rs:11
+  NEW_FUNC: 0x5592249d0960 in <rfc6455::error::ProtocolError as core::fmt::Debug>::fmt /home/dev/rfc6455/crates/rfc6455/src/error.rs:11
 #232576: cov: 327 ft: 528 corp: 50 exec/s: 26640 oom/timeout/crash: 1/0/2 time: 6s job: 3 dft_time: 0
 INFO: fuzzed for 6 seconds, wrapping up soon
 INFO: exiting: 0 time: 6s
