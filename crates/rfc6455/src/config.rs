@@ -60,8 +60,39 @@ pub struct Config {
     /// How long the opening handshake may take (tokio layer). Default: 10 s.
     pub handshake_timeout: Duration,
     /// How long to wait for the peer's part of the closing handshake, and
-    /// for a server to close TCP after it (tokio layer). Default: 5 s.
+    /// for a server to close TCP after it (tokio layer). Our own Close must
+    /// be written within it too: a peer that stops reading cannot stall the
+    /// closing handshake past it. Default: 5 s.
     pub close_timeout: Duration,
+    /// Ends the connection ([`Error::Timeout`](crate::Error::Timeout) with
+    /// [`TimeoutKind::Write`](crate::TimeoutKind::Write)) when output waits
+    /// to be written and the transport has made no progress with it for
+    /// this long (tokio layer), so a peer that stops reading cannot hold a
+    /// connection, and its buffers, forever.
+    ///
+    /// Progress is the transport accepting at least one byte of a write,
+    /// or completing a flush. Bytes count, not messages: a peer that reads
+    /// slowly but steadily is never cut off, however big the message. The
+    /// clock starts at the first write after the last progress that cannot
+    /// proceed (the transport returns `Pending`); the connection ends when
+    /// a write, tried again once the clock has run out, still cannot. A
+    /// task waiting on such a write sleeps until the transport or the
+    /// timer wakes it. Whatever writes counts: `send`, `feed` past
+    /// `write_buffer_size`, `flush` and `close` of the `Sink` (or the
+    /// writing half), `WebSocket::close`, and polling the `Stream` (or the
+    /// reading half), which writes pending output (Pongs, fed messages)
+    /// out before it reads.
+    ///
+    /// The connection is then over: nothing more is written (no Close
+    /// frame, which could not be written anyway, RFC 6455 §7.1.7), the
+    /// `Stream` yields the error once and ends, and the `Sink` returns it
+    /// from every call. Drop the `WebSocket` to release the transport.
+    ///
+    /// Default: 30 s: long enough for a slow link or a peer busy for a
+    /// few seconds, which still takes some bytes, short enough that a
+    /// server full of peers that never read frees their slots and up to
+    /// `max_write_buffer_size` each within half a minute.
+    pub write_timeout: Duration,
     /// Closes the connection (1001, and [`Error::Timeout`](crate::Error::Timeout)
     /// with [`TimeoutKind::Idle`](crate::TimeoutKind::Idle)) when nothing arrives from the peer for this long while the
     /// tokio layer waits for a message. Combine with `keepalive_interval`
@@ -89,6 +120,7 @@ impl Default for Config {
             max_queued_pongs: 16,
             handshake_timeout: Duration::from_secs(10),
             close_timeout: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(30),
             idle_timeout: None,
             keepalive_interval: None,
             deflate: None,
@@ -140,6 +172,8 @@ impl Config {
         handshake_timeout: Duration;
         /// Sets [`close_timeout`](Config#structfield.close_timeout).
         close_timeout: Duration;
+        /// Sets [`write_timeout`](Config#structfield.write_timeout).
+        write_timeout: Duration;
     }
     option_setters! {
         /// Sets [`idle_timeout`](Config#structfield.idle_timeout): a
@@ -187,6 +221,7 @@ mod tests {
             .max_queued_pongs(7)
             .handshake_timeout(Duration::from_secs(8))
             .close_timeout(Duration::from_secs(9))
+            .write_timeout(Duration::from_secs(12))
             .idle_timeout(Duration::from_secs(10))
             .keepalive_interval(Some(Duration::from_secs(11)))
             .deflate(DeflateConfig::default().level(1).threshold(2));
@@ -200,6 +235,7 @@ mod tests {
             max_queued_pongs: 7,
             handshake_timeout: Duration::from_secs(8),
             close_timeout: Duration::from_secs(9),
+            write_timeout: Duration::from_secs(12),
             idle_timeout: Some(Duration::from_secs(10)),
             keepalive_interval: Some(Duration::from_secs(11)),
             deflate: Some(DeflateConfig {

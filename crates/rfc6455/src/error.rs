@@ -124,6 +124,9 @@ pub enum TimeoutKind {
     Close,
     /// Nothing arrived from the peer for `Config::idle_timeout`.
     Idle,
+    /// Output waited and the transport took none of it for
+    /// `Config::write_timeout`: the peer stopped reading.
+    Write,
 }
 
 impl fmt::Display for TimeoutKind {
@@ -132,6 +135,7 @@ impl fmt::Display for TimeoutKind {
             TimeoutKind::Handshake => "handshake",
             TimeoutKind::Close => "close",
             TimeoutKind::Idle => "idle",
+            TimeoutKind::Write => "write",
         })
     }
 }

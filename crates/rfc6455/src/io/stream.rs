@@ -4,7 +4,7 @@ use crate::close::{CloseCode, CloseFrame};
 use crate::config::Config;
 use crate::connection::{Connection, Role};
 use crate::deflate::DeflateParams;
-use crate::error::Error;
+use crate::error::{Error, TimeoutKind};
 use crate::message::Message;
 use bytes::BufMut;
 use futures_core::Stream;
@@ -14,8 +14,9 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 
 use super::pool;
 use super::shutdown::Listener;
@@ -46,6 +47,12 @@ const KEEP_WHILE_WAITING: usize = 2 * READ_CHUNK;
 /// with the code the RFC names is flushed and the closing finished before
 /// the error is yielded, so a loop that stops at the first error still
 /// answers the peer correctly.
+///
+/// A peer that stops reading cannot hold the connection: a write that
+/// makes no progress for `Config::write_timeout` ends it with
+/// [`Error::Timeout`] (`TimeoutKind::Write`), whichever call was writing,
+/// and a Close that cannot be written within `Config::close_timeout` ends
+/// the closing handshake with `TimeoutKind::Close`.
 ///
 /// # Batched writes
 ///
@@ -94,6 +101,14 @@ pub struct WebSocket<S> {
     /// `Config::idle_timeout` and `keepalive_interval`, restarted by input.
     idle: Option<Pin<Box<Sleep>>>,
     keepalive: Option<Pin<Box<Sleep>>>,
+    /// `Config::write_timeout`: runs from the first write that made no
+    /// progress; made on the first stall and kept for the next ones.
+    write_stall: Option<Pin<Box<Sleep>>>,
+    /// `write_stall` runs for the present stall (no progress since it was
+    /// set); cleared by any progress, so a stall later starts it anew.
+    stalled: bool,
+    /// Whether `Config::write_timeout` ended the connection.
+    write_timed_out: WriteTimedOut,
     /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
     /// Set once no more events will come: what is left to yield.
@@ -106,6 +121,16 @@ pub struct WebSocket<S> {
     bulk: bool,
     /// Everything is over; the stream yields `None`.
     done: bool,
+}
+
+/// Whether the write timeout ended the connection, and whether the
+/// reading side (`poll_next`) has yielded that error yet. The writing side
+/// (`Sink`) returns it from every call after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteTimedOut {
+    No,
+    Untold,
+    Told,
 }
 
 #[derive(Debug)]
@@ -138,6 +163,9 @@ where
             io,
             idle: None,
             keepalive: None,
+            write_stall: None,
+            stalled: false,
+            write_timed_out: WriteTimedOut::No,
             going_away: None,
             conn: Connection::with_deflate(role, config, deflate),
             protocol: None,
@@ -185,9 +213,11 @@ where
     }
 
     /// Starts the closing handshake with `code` and `reason`, then waits
-    /// (up to `Config::close_timeout`) for the peer's Close and the end of
-    /// the transport, discarding messages that arrive meanwhile.
+    /// (up to `Config::close_timeout`, which bounds writing our Close as
+    /// well) for the peer's Close and the end of the transport, discarding
+    /// messages that arrive meanwhile.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        self.write_timeout_error()?;
         if !self.conn.close_sent() {
             self.conn.close(Some(CloseFrame::new(code, reason)))?;
         }
@@ -207,16 +237,22 @@ where
         }
     }
 
-    /// Queues a Close (1000) unless one was sent, and flushes the output:
-    /// the writing half's `poll_close`, which leaves reading the peer's
-    /// answer to the reading half.
+    /// Queues a Close (1000) unless one was sent, and flushes the output
+    /// within `Config::close_timeout`: the writing half's `poll_close`,
+    /// which leaves reading the peer's answer to the reading half.
     pub(super) fn poll_send_close(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.write_timeout_error()?;
         if self.done {
             return Poll::Ready(Ok(()));
         }
         self.queue_normal_close()?;
-        ready!(self.poll_write_out(cx))?;
-        Poll::Ready(Ok(()))
+        self.arm_close_deadline();
+        match self.poll_write_out(cx) {
+            Poll::Pending if self.close_timed_out(cx) => Poll::Ready(Err(Error::Timeout {
+                what: TimeoutKind::Close,
+            })),
+            other => other,
+        }
     }
 
     /// Queues a Close (1000) unless one was sent: how both `Sink` closes
@@ -229,11 +265,72 @@ where
         Ok(())
     }
 
+    /// The error every write returns once `Config::write_timeout` ended
+    /// the connection.
+    fn write_timeout_error(&self) -> Result<(), Error> {
+        match self.write_timed_out {
+            WriteTimedOut::No => Ok(()),
+            WriteTimedOut::Untold | WriteTimedOut::Told => Err(write_timeout()),
+        }
+    }
+
+    /// The reading side has yielded the write timeout (or another error
+    /// that ended the connection): it yields no other.
+    fn write_timeout_told(&mut self) {
+        if self.write_timed_out == WriteTimedOut::Untold {
+            self.write_timed_out = WriteTimedOut::Told;
+        }
+    }
+
+    /// Writes pending output until none is left (see
+    /// [`poll_write_pending`](Self::poll_write_pending)), and ends the
+    /// connection when the transport takes nothing for
+    /// `Config::write_timeout`.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.write_timeout_error()?;
+        if self.done && self.conn.pending_output_len() > 0 {
+            // The connection is over (its closing handshake timed out, or
+            // the transport failed): what is left will never be written,
+            // and a flush must not wait for it.
+            return Poll::Ready(Err(Error::ConnectionClosed));
+        }
+        match self.poll_write_pending(cx) {
+            Poll::Ready(result) => Poll::Ready(result.map_err(Error::from)),
+            Poll::Pending if self.write_stalled_too_long(cx) => {
+                self.write_timed_out = WriteTimedOut::Untold;
+                self.done = true;
+                Poll::Ready(Err(write_timeout()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// A write could not proceed (the transport returned `Pending`): starts
+    /// the write timeout if this is the first stall since the last
+    /// progress, and tells whether it has elapsed. The timer is a `Sleep`
+    /// polled with `cx`, so the task sleeps until the transport takes bytes
+    /// or the timer fires: no polling in a loop while it waits. Progress
+    /// only clears `stalled`; the `Sleep` is reset at the next stall, so a
+    /// write that proceeds costs no timer operation.
+    fn write_stalled_too_long(&mut self, cx: &mut Context<'_>) -> bool {
+        let timeout = self.conn.config().write_timeout;
+        let fresh = self.write_stall.is_none();
+        let stall = self
+            .write_stall
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if !fresh && !self.stalled {
+            stall.as_mut().reset(deadline_after(timeout));
+        }
+        self.stalled = true;
+        stall.as_mut().poll(cx).is_ready()
+    }
+
     /// Writes pending output until none is left: one write for all of it
     /// when it is one piece, one vectored write for all the pieces when
     /// big payloads were queued without a copy (and the transport takes
-    /// vectored writes).
-    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// vectored writes). Every byte taken, and a completed flush, is
+    /// progress for the write timeout.
+    fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while !self.conn.pending_output().is_empty() {
             let io = Pin::new(&mut self.io);
             let first = self.conn.pending_output();
@@ -248,8 +345,11 @@ where
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             self.conn.advance_output(n);
+            self.stalled = false;
         }
-        Pin::new(&mut self.io).poll_flush(cx)
+        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        self.stalled = false;
+        Poll::Ready(Ok(()))
     }
 
     /// Reads once from the transport into the connection. `Ok(0)` is EOF.
@@ -335,6 +435,11 @@ where
 
     fn poll_next_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
+            if self.write_timed_out == WriteTimedOut::Untold {
+                // A write of the `Sink` timed out: the stream ends with it.
+                self.write_timed_out = WriteTimedOut::Told;
+                return Poll::Ready(Some(Err(write_timeout())));
+            }
             if self.done {
                 return Poll::Ready(None);
             }
@@ -362,7 +467,7 @@ where
             if self.close_timed_out(cx) {
                 // We sent Close and the peer never answered.
                 self.start_closing(Some(Err(Error::Timeout {
-                    what: crate::TimeoutKind::Close,
+                    what: TimeoutKind::Close,
                 })));
                 continue;
             }
@@ -382,9 +487,11 @@ where
             }
             // Coalesced output (Pongs) goes out before we wait for input;
             // past the buffer bound, stop reading until the peer reads.
+            // The write timeout bounds both waits.
             if let Poll::Ready(Err(e)) = self.poll_write_out(cx) {
                 self.done = true;
-                return Poll::Ready(Some(Err(e.into())));
+                self.write_timeout_told();
+                return Poll::Ready(Some(Err(e)));
             }
             if self.conn.is_output_full() {
                 return Poll::Pending;
@@ -429,7 +536,7 @@ where
                     .conn
                     .close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "idle timeout")));
                 self.start_closing(Some(Err(Error::Timeout {
-                    what: crate::TimeoutKind::Idle,
+                    what: TimeoutKind::Idle,
                 })));
                 return true;
             }
@@ -473,21 +580,42 @@ where
     /// the order §7.1.1 gives, and wait for the peer to close its side,
     /// all bounded by the close deadline.
     fn poll_finish(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.close_timed_out(cx) {
-            return Poll::Ready(());
-        }
-        let Some(closing) = self.closing.as_mut() else {
+        let Some(closing) = self.closing.as_ref() else {
             return Poll::Ready(());
         };
         if !closing.flushed {
-            let flushed = ready!(self.poll_write_out(cx));
+            // Written first, the deadline checked after: a peer that read
+            // while nothing polled us is not cut off for it.
+            let flushed = match self.poll_write_out(cx) {
+                Poll::Pending if self.close_timed_out(cx) => Err(Error::Timeout {
+                    what: TimeoutKind::Close,
+                }),
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(flushed) => flushed,
+            };
             let Some(closing) = self.closing.as_mut() else {
                 return Poll::Ready(());
             };
             closing.flushed = true;
-            if flushed.is_err() {
-                return Poll::Ready(());
+            match flushed {
+                Ok(()) => {}
+                Err(error @ Error::Timeout { .. }) => {
+                    // Our Close never left: the peer's Close, if that is
+                    // what ended the connection, did not end it cleanly.
+                    // An error that started the closing stays the one told.
+                    if matches!(closing.last, Some(Ok(_))) {
+                        closing.last = Some(Err(error));
+                    }
+                    self.write_timeout_told();
+                    return Poll::Ready(());
+                }
+                // The transport is gone (often a peer that sent its Close
+                // and closed at once): the closing handshake is over.
+                Err(_) => return Poll::Ready(()),
             }
+        }
+        if self.close_timed_out(cx) {
+            return Poll::Ready(());
         }
         // The server closes first (and either side on failure); a client
         // waits for the server to do it.
@@ -518,6 +646,21 @@ where
     }
 }
 
+/// The error of `Config::write_timeout`.
+fn write_timeout() -> Error {
+    Error::Timeout {
+        what: TimeoutKind::Write,
+    }
+}
+
+/// `timeout` from now, or a time too far to matter if that overflows (as
+/// `tokio::time::sleep` does for a huge duration).
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400))
+}
+
 impl<S> Stream for WebSocket<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -537,6 +680,7 @@ where
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
+        this.write_timeout_error()?;
         if this.done || this.conn.close_sent() {
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
@@ -562,6 +706,7 @@ where
     /// handshake, discarding messages that arrive meanwhile.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
+        this.write_timeout_error()?;
         if !this.done {
             this.queue_normal_close()?;
         }
