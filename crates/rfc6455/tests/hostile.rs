@@ -799,3 +799,373 @@ mod client {
         assert_eq!(client_close_code(&sent), Some(1009), "{sent:02x?}");
     }
 }
+
+/// Peers that stop reading: whatever our side writes with (the whole
+/// `WebSocket` or its halves; `send`, `feed` and `flush`, `close`, or the
+/// write-out of `next`), the write ends within `Config::write_timeout`
+/// with `Timeout { what: Write }`, or within `close_timeout` with
+/// `Timeout { what: Close }` once closing, and the task sleeps meanwhile.
+/// A server full of such peers gets its slots back.
+mod never_reads {
+    use super::*;
+    use rfc6455::{TimeoutKind, WebSocket};
+    use rfc6455_test_support::peer::{listener_small_window, raw_client_small_window, raw_server};
+    use rfc6455_test_support::polls::count_polls;
+    use tokio::io::{AsyncRead, AsyncWrite};
+
+    /// More than the loopback TCP buffers between us and a peer that does
+    /// not read (a few MiB, mostly our send buffer): the write stalls.
+    const BIG: usize = 8 << 20;
+
+    /// The timeout under test, short; the others stay long.
+    const SHORT: Duration = Duration::from_millis(300);
+
+    /// Generous, for noisy machines: the timeout under test is `SHORT`.
+    const BOUND: Duration = Duration::from_secs(5);
+
+    /// A task that sleeps until the socket or the timer wakes it is polled
+    /// a handful of times; one that spins, thousands.
+    const MAX_POLLS: usize = 100;
+
+    /// How a test writes `BIG` to a WebSocket.
+    #[derive(Debug, Clone, Copy)]
+    enum Way {
+        Send,
+        FeedFlush,
+        /// `feed`, then `WebSocket::close`: our Close waits behind it.
+        Close,
+        /// `feed`, then `next`, which writes pending output out.
+        Next,
+        SplitSend,
+        SplitFeedFlush,
+        /// `feed`, then the writing half's `close`.
+        SplitClose,
+        /// The writing half `feed`s, the reading half's `next` writes out.
+        SplitNext,
+    }
+
+    /// Every way, the whole `WebSocket`'s and the halves'.
+    const EVERY_WAY: [Way; 8] = [
+        Way::Send,
+        Way::FeedFlush,
+        Way::Close,
+        Way::Next,
+        Way::SplitSend,
+        Way::SplitFeedFlush,
+        Way::SplitClose,
+        Way::SplitNext,
+    ];
+
+    /// The ways that read, so that they see a Close from the peer.
+    const READING_WAYS: [Way; 4] = [Way::Close, Way::Next, Way::SplitClose, Way::SplitNext];
+
+    /// One payload shared by every message: a server queues it without a
+    /// copy, so a server full of stalled writes holds it once.
+    static PAYLOAD: std::sync::LazyLock<bytes::Bytes> =
+        std::sync::LazyLock::new(|| vec![0x55; BIG].into());
+
+    fn big() -> Message {
+        Message::binary(PAYLOAD.clone())
+    }
+
+    /// The item `next` ended with, as a result.
+    fn ended(item: Option<Result<Message, Error>>) -> Result<(), Error> {
+        match item {
+            Some(Err(e)) => Err(e),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    impl Way {
+        /// Writes `BIG` to `ws` this way; returns how the write ended. A
+        /// split way also checks that the other half ends promptly: the
+        /// reading half with at most one error, the writing half with one.
+        async fn write<S>(self, mut ws: WebSocket<S>) -> Result<(), Error>
+        where
+            S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        {
+            match self {
+                Way::Send => ws.send(big()).await,
+                Way::FeedFlush => {
+                    ws.feed(big()).await?;
+                    ws.flush().await
+                }
+                Way::Close => {
+                    ws.feed(big()).await?;
+                    ws.close(CloseCode::NORMAL, "").await
+                }
+                Way::Next => {
+                    ws.feed(big()).await?;
+                    ended(ws.next().await)
+                }
+                Way::SplitSend | Way::SplitFeedFlush | Way::SplitClose => {
+                    let (mut writer, mut reader) = ws.split();
+                    let result = match self {
+                        Way::SplitSend => writer.send(big()).await,
+                        Way::SplitFeedFlush => {
+                            writer.feed(big()).await?;
+                            writer.flush().await
+                        }
+                        _ => {
+                            writer.feed(big()).await?;
+                            writer.close().await
+                        }
+                    };
+                    let rest = tokio::time::timeout(BOUND, async {
+                        if let Some(item) = reader.next().await {
+                            assert!(item.is_err(), "{self:?}: {item:?}");
+                        }
+                        assert!(reader.next().await.is_none(), "{self:?}");
+                    });
+                    rest.await.expect("the reading half ends too");
+                    result
+                }
+                Way::SplitNext => {
+                    let (mut writer, mut reader) = ws.split();
+                    writer.feed(big()).await?;
+                    let result = ended(reader.next().await);
+                    let flushed = tokio::time::timeout(BOUND, writer.flush()).await;
+                    assert!(
+                        matches!(flushed, Ok(Err(_))),
+                        "{self:?}: the writing half fails too: {flushed:?}"
+                    );
+                    result
+                }
+            }
+        }
+    }
+
+    /// How one write ended.
+    #[derive(Debug)]
+    struct Outcome {
+        way: Way,
+        result: Result<(), Error>,
+        polls: usize,
+        elapsed: Duration,
+    }
+
+    impl Outcome {
+        async fn of<S>(way: Way, ws: WebSocket<S>) -> Outcome
+        where
+            S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        {
+            let start = Instant::now();
+            let (result, polls) = count_polls(way.write(ws)).await;
+            Outcome {
+                way,
+                result,
+                polls,
+                elapsed: start.elapsed(),
+            }
+        }
+
+        /// It ended with `Timeout { what }`, after `SHORT` and well within
+        /// `BOUND`, and the task slept while it waited.
+        fn assert_timed_out(&self, what: TimeoutKind) {
+            let way = self.way;
+            assert!(
+                matches!(self.result, Err(Error::Timeout { what: w }) if w == what),
+                "{way:?}: expected a {what} timeout: {self:?}"
+            );
+            assert!(
+                self.elapsed >= SHORT && self.elapsed < BOUND,
+                "{way:?}: {self:?}"
+            );
+            assert!(self.polls <= MAX_POLLS, "{way:?}: a busy loop? {self:?}");
+        }
+    }
+
+    /// A [`Server`] whose handler writes `BIG` one way per connection.
+    struct Writing {
+        addr: String,
+        handle: ShutdownHandle,
+        task: JoinHandle<ShutdownReport>,
+        outcomes: tokio::sync::mpsc::UnboundedReceiver<Outcome>,
+    }
+
+    /// A server whose handler writes `BIG` one way per connection (in the
+    /// order of `ways`, as connections come), at most `ways.len()`
+    /// connections at a time.
+    async fn server_writing(config: Config, ways: &'static [Way]) -> Writing {
+        let server = Server::bind("127.0.0.1:0", config)
+            .await
+            .unwrap()
+            .max_connections(ways.len());
+        let addr = server.local_addr().unwrap().to_string();
+        let handle = server.shutdown_handle();
+        let (tx, outcomes) = tokio::sync::mpsc::unbounded_channel();
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn(server.serve(move |ws, _| {
+            let tx = tx.clone();
+            let way = ways[next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % ways.len()];
+            async move {
+                let _ = tx.send(Outcome::of(way, ws).await);
+            }
+        }));
+        Writing {
+            addr,
+            handle,
+            task,
+            outcomes,
+        }
+    }
+
+    impl Writing {
+        /// `n` outcomes, each within `BOUND` of the last.
+        async fn outcomes(&mut self, n: usize) -> Vec<Outcome> {
+            let mut all = Vec::new();
+            while all.len() < n {
+                let outcome = tokio::time::timeout(BOUND, self.outcomes.recv()).await;
+                all.push(outcome.expect("an outcome in time").unwrap());
+            }
+            all
+        }
+
+        /// Every slot was taken; now one is free: a new client gets its
+        /// 101, not a 503.
+        async fn assert_serving_then_shut_down(self) {
+            let addr = &self.addr;
+            drop(raw_client(addr, &encoded(&request(addr))).await);
+            self.handle.shutdown();
+            self.task.await.unwrap();
+        }
+    }
+
+    /// The write timeout under test; the close timeout long.
+    fn write_timeout_short() -> Config {
+        Config::default()
+            .write_timeout(SHORT)
+            .close_timeout(Duration::from_secs(30))
+    }
+
+    /// The close timeout under test; the write timeout long, and room for
+    /// `BIG` in the output, so that input is still read while it waits:
+    /// the peer's Close is seen.
+    fn close_timeout_short() -> Config {
+        Config::default()
+            .close_timeout(SHORT)
+            .write_timeout(Duration::from_secs(30))
+            .max_write_buffer_size(2 * BIG)
+    }
+
+    /// A server with `config` writing each of `ways` to its own peer, which
+    /// sends `then` and stops reading: each write ends with `Timeout {
+    /// what }`, and the slots the peers held are free again.
+    async fn server_against_peers(
+        config: Config,
+        ways: &'static [Way],
+        then: &[u8],
+        what: TimeoutKind,
+    ) {
+        let mut server = server_writing(config, ways).await;
+        let addr = &server.addr;
+        let mut peers = Vec::new();
+        for _ in ways {
+            let mut peer = raw_client_small_window(addr, &encoded(&request(addr))).await;
+            peer.write_all(then).await.unwrap();
+            peers.push(peer);
+        }
+        for outcome in server.outcomes(ways.len()).await {
+            outcome.assert_timed_out(what);
+        }
+        server.assert_serving_then_shut_down().await;
+    }
+
+    /// Our client with `config` writing each of `ways` in turn to a server
+    /// that sends `then` and stops reading: each ends with `Timeout {
+    /// what }`. One at a time: the client masks, so each holds a copy of
+    /// `BIG`.
+    async fn client_against_servers(
+        config: Config,
+        ways: &'static [Way],
+        then: &[u8],
+        what: TimeoutKind,
+    ) {
+        let listener = listener_small_window();
+        let url = format!("ws://{}/", listener.local_addr().unwrap());
+        for &way in ways {
+            let (ws, server) =
+                tokio::join!(rfc6455::connect_with_config(&url, config.clone()), async {
+                    let mut server = raw_server(&listener).await;
+                    server.write_all(then).await.unwrap();
+                    server
+                });
+            Outcome::of(way, ws.unwrap()).await.assert_timed_out(what);
+            drop(server);
+        }
+    }
+
+    /// A server full of peers that never read: every way of writing ends
+    /// with the write timeout, and the slots are free again.
+    #[tokio::test]
+    async fn server_writes_to_peers_that_never_read_time_out() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
+        server_against_peers(write_timeout_short(), &EVERY_WAY, &[], TimeoutKind::Write).await;
+    }
+
+    /// Peers that send Close and then stop reading, while our Close (or
+    /// its echo) waits behind a big message: the closing handshake ends at
+    /// the close timeout, long before the write timeout.
+    #[tokio::test]
+    async fn server_close_that_cannot_be_written_times_out() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
+        let close = client_frame(true, CLOSE, &close_payload(1000, b""));
+        server_against_peers(
+            close_timeout_short(),
+            &READING_WAYS,
+            &close,
+            TimeoutKind::Close,
+        )
+        .await;
+    }
+
+    /// A peer that reads slowly but steadily is never cut off: each byte
+    /// it takes restarts the write timeout, however long the message takes.
+    #[tokio::test]
+    async fn slow_but_steady_reader_is_not_cut_off() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
+        let (ours, mut theirs) = tokio::io::duplex(4096);
+        let timeout = Duration::from_secs(1);
+        let config = Config::default().write_timeout(timeout);
+        let mut ws = WebSocket::from_raw(ours, rfc6455::Role::Server, config);
+        // 4 KiB every 100 ms: 64 KiB take 1.6 s, longer than the timeout.
+        let reader = tokio::spawn(async move {
+            let mut total = 0;
+            let mut buf = [0u8; 4096];
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                match theirs.read(&mut buf).await {
+                    Ok(0) | Err(_) => return total,
+                    Ok(n) => total += n,
+                }
+            }
+        });
+        let start = Instant::now();
+        ws.send(Message::binary(vec![7u8; 64 << 10])).await.unwrap();
+        assert!(start.elapsed() > timeout, "{:?}", start.elapsed());
+        drop(ws);
+        assert!(reader.await.unwrap() > 64 << 10);
+    }
+
+    /// Our client against a server that never reads, each way in turn.
+    #[tokio::test]
+    async fn client_writes_to_a_server_that_never_reads_time_out() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
+        client_against_servers(write_timeout_short(), &EVERY_WAY, &[], TimeoutKind::Write).await;
+    }
+
+    /// A server that sends Close and then stops reading, while our Close
+    /// waits behind a big message: the close timeout ends it.
+    #[tokio::test]
+    async fn client_close_that_cannot_be_written_times_out() {
+        let _budget = Budget::start(Budget::DEFAULT).await;
+        let close = server_frame(true, CLOSE, &close_payload(1000, b""));
+        client_against_servers(
+            close_timeout_short(),
+            &READING_WAYS,
+            &close,
+            TimeoutKind::Close,
+        )
+        .await;
+    }
+}

@@ -15,7 +15,9 @@
 //!   page reads.
 //! - `echo_checks` (feature `tokio`): what the tests of the hyper and axum
 //!   examples check of a running echo server.
-//! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes.
+//! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes, or
+//!   stop reading.
+//! - [`polls`]: how many times a future was polled (no busy loop).
 //! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
 //!   echo server.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
@@ -32,6 +34,7 @@ pub mod echo_checks;
 pub mod pair;
 #[cfg(feature = "tokio")]
 pub mod peer;
+pub mod polls;
 #[cfg(feature = "report")]
 pub mod report;
 #[cfg(feature = "tls")]

@@ -1,10 +1,19 @@
 //! Raw peers over loopback TCP, for tests that must send what no
 //! well-behaved endpoint would: they write any bytes and read back the
-//! bytes a server answered, with no WebSocket library in between.
+//! bytes a server answered, with no WebSocket library in between. Peers
+//! that never read use a receive buffer as small as the kernel allows, so
+//! that what is written to them soon stalls.
 
-use rfc6455::handshake::ClientRequest;
+use rfc6455::handshake::{accept_key, parse_request, ClientRequest};
+use rfc6455::Config;
+use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+
+/// The receive buffer a peer that never reads asks for; the kernel rounds
+/// it up to its minimum (a few KiB on Linux). The sender's own buffer
+/// still takes a few MiB on loopback before its writes stall.
+const SMALL_WINDOW: u32 = 4096;
 
 /// The bytes of `request`'s head, as a client sends them.
 pub fn encoded(request: &ClientRequest) -> Vec<u8> {
@@ -16,10 +25,57 @@ pub fn encoded(request: &ClientRequest) -> Vec<u8> {
 /// A raw TCP client that sent `request` (any bytes) to `addr` and got a
 /// `101 Switching Protocols`: from here on it writes raw frames.
 pub async fn raw_client(addr: &str, request: &[u8]) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
+    upgrade(TcpStream::connect(addr).await.unwrap(), request).await
+}
+
+/// A raw client like [`raw_client`] with a tiny receive buffer, for a
+/// peer that stops reading: once a few KiB wait in it, TCP flow control
+/// stops the server's writes.
+pub async fn raw_client_small_window(addr: &str, request: &[u8]) -> TcpStream {
+    let addr: SocketAddr = addr.parse().expect("an IP address and port");
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .unwrap();
+    // Set before connecting, so that the window offered in the handshake
+    // is already small.
+    socket.set_recv_buffer_size(SMALL_WINDOW).unwrap();
+    upgrade(socket.connect(addr).await.unwrap(), request).await
+}
+
+async fn upgrade(mut stream: TcpStream, request: &[u8]) -> TcpStream {
     stream.write_all(request).await.unwrap();
     let response = read_head(&mut stream).await;
     assert!(response.starts_with("HTTP/1.1 101"), "{response}");
+    stream
+}
+
+/// A listener on an ephemeral loopback port whose connections have a tiny
+/// receive buffer (they inherit it), for a raw server that stops reading.
+pub fn listener_small_window() -> TcpListener {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(SMALL_WINDOW).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    socket.listen(16).unwrap()
+}
+
+/// Accepts one connection on `listener` and answers its opening handshake
+/// with a valid `101 Switching Protocols`: from here on the test decides
+/// what the raw server writes, and whether it ever reads.
+pub async fn raw_server(listener: &TcpListener) -> TcpStream {
+    let (mut stream, _) = listener.accept().await.unwrap();
+    let head = read_head(&mut stream).await;
+    let (request, _) = parse_request(head.as_bytes(), &Config::default())
+        .unwrap()
+        .expect("a complete request head");
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n\r\n",
+        accept_key(request.key.as_bytes())
+    );
+    stream.write_all(response.as_bytes()).await.unwrap();
     stream
 }
 
