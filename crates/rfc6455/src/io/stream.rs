@@ -102,7 +102,8 @@ pub struct WebSocket<S> {
     idle: Option<Pin<Box<Sleep>>>,
     keepalive: Option<Pin<Box<Sleep>>>,
     /// `Config::write_timeout`: runs from the first write that made no
-    /// progress; made on the first stall and kept for the next ones.
+    /// progress; made on a stall, kept while output is pending, dropped
+    /// once all of it is written.
     write_stall: Option<Pin<Box<Sleep>>>,
     /// `write_stall` runs for the present stall (no progress since it was
     /// set); cleared by any progress, so a stall later starts it anew.
@@ -310,8 +311,8 @@ where
     /// progress, and tells whether it has elapsed. The timer is a `Sleep`
     /// polled with `cx`, so the task sleeps until the transport takes bytes
     /// or the timer fires: no polling in a loop while it waits. Progress
-    /// only clears `stalled`; the `Sleep` is reset at the next stall, so a
-    /// write that proceeds costs no timer operation.
+    /// within a write only clears `stalled` (the `Sleep` is reset at the
+    /// next stall); a write that completes drops it.
     fn write_stalled_too_long(&mut self, cx: &mut Context<'_>) -> bool {
         let timeout = self.conn.config().write_timeout;
         let fresh = self.write_stall.is_none();
@@ -348,7 +349,10 @@ where
             self.stalled = false;
         }
         ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        // Everything is written: the timer goes with the stall, so a
+        // connection that waits idle after one holds no `Sleep`.
         self.stalled = false;
+        self.write_stall = None;
         Poll::Ready(Ok(()))
     }
 
