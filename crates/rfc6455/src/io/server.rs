@@ -226,7 +226,7 @@ impl<L: Listener> Server<L> {
             max_connections: self.max_connections,
             shutdown_timeout: self.shutdown_timeout,
             admission: self.admission,
-            on_error: None,
+            on_error: self.on_error,
             signal: self.signal,
         }
     }
