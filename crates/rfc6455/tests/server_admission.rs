@@ -443,6 +443,10 @@ async fn over_the_limit_is_503_with_a_reason() {
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = read_head(&mut stream).await;
     assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
-    let (report, _) = running.stop().await;
+    let (report, errors) = running.stop().await;
     assert_eq!(report.refused, 1, "{report}");
+    assert_eq!(
+        errors,
+        ["handshake failed: request refused with 503: too many connections now"]
+    );
 }

@@ -282,7 +282,8 @@ impl<L: Listener> Server<L> {
 
     /// Called with the peer and the error of every connection that did
     /// not become a WebSocket: TLS failures ([`Error::Tls`]), bad requests
-    /// and refusals ([`Error::Handshake`], whose status the client got),
+    /// and refusals ([`Error::Handshake`], whose status the client got;
+    /// [`HandshakeError::Refused`] with 503 over `max_connections`),
     /// timeouts ([`Error::Timeout`]). For logs and metrics; keep it quick,
     /// it runs in the connection's task.
     #[must_use]
@@ -361,6 +362,13 @@ impl<L: Listener> Server<L> {
             let deadline = Instant::now() + config.handshake_timeout;
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
                 report.refused += 1;
+                if let Some(hook) = &shared.on_error {
+                    let error = HandshakeError::Refused {
+                        status: 503,
+                        reason: OVER_THE_LIMIT.to_owned(),
+                    };
+                    hook(&peer, &Error::Handshake(error));
+                }
                 // The answer goes over TLS too, so it is bounded in time.
                 tokio::spawn(tokio::time::timeout_at(deadline, async move {
                     if let Ok(mut io) = secure.await {
@@ -442,6 +450,9 @@ struct Shared<H, A> {
     failed: AtomicU64,
     on_error: Option<Arc<ErrorHook<A>>>,
 }
+
+/// The body of [`SERVICE_UNAVAILABLE`].
+const OVER_THE_LIMIT: &str = "too many connections now";
 
 const SERVICE_UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n\r\n\
