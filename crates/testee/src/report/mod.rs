@@ -196,7 +196,7 @@ pub struct Sourced<T> {
 
 /// The content of `reports/bench/<bench>.json` and its rows: the type
 /// the benches write it with.
-pub use rfc6455_test_support::report::{BenchFile, BenchRow};
+pub use rfc6455_test_support::report::ratios::{BenchFile, BenchRow};
 
 /// Reads every input under `reports` (baselines from `baselines`, the
 /// repository's `autobahn/`).
