@@ -5,10 +5,18 @@
 //!
 //! - [`ratios`]: `reports/bench/<bench>.json`, one criterion bench run's
 //!   ratios (written by `bench`, feature `bench`).
+//! - [`instructions`]: `reports/bench/instructions.json`, Callgrind
+//!   instruction counts against a baseline (written by crates/bench's
+//!   `bench-report instructions`).
+//! - [`peers`]: `reports/bench/peers.json`, the echo servers of rfc6455
+//!   and its peers under the same loads (written by crates/bench's
+//!   `compare`).
 //!
-//! Serde alone: the writers and the reader (which pulls in neither
-//! criterion nor the peer crates) both depend on it.
+//! Serde and serde_json alone: the writers and the reader (which pulls in
+//! neither criterion nor the peer crates) both depend on it.
 
+pub mod instructions;
+pub mod peers;
 pub mod ratios;
 
 /// `text` read as a `T` and written again as the writers write it
