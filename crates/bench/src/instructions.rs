@@ -2,12 +2,14 @@
 //! `--output-format=json` (one benchmark summary per line), compares each
 //! benchmark's Callgrind `Ir` total with the saved baseline gungraun put
 //! beside it, and renders the table and `reports/bench/instructions.json`
-//! of `scripts/bench.sh`.
+//! of `scripts/bench.sh` (its format, [`InstructionsFile`], is the
+//! report page's, in `rfc6455_test_support::report::instructions`).
 //!
 //! Runs nothing: `scripts/bench.sh` runs the suite, `bench-report
 //! instructions` turns its output into the verdict.
 
-use serde::{Deserialize, Serialize};
+use rfc6455_test_support::report::instructions::{InstructionRow, InstructionsFile, Verdict};
+use serde::Deserialize;
 use std::fmt::Write as _;
 
 /// The part of one gungraun benchmark summary this module reads.
@@ -56,78 +58,9 @@ struct Values {
     old: Option<u64>,
 }
 
-/// One benchmark's line of the table and of `instructions.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Row {
-    /// `group::function(setup(args))`: what was measured, on what input.
-    pub name: String,
-    /// Instructions now.
-    pub now: u64,
-    /// Instructions in the baseline, if there is one.
-    pub baseline: Option<u64>,
-    /// `(now - baseline) / baseline` in percent (only with a baseline).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub change_pct: Option<f64>,
-    /// `REGRESSION`, `improved` or `same` (only with a baseline).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub verdict: Option<Verdict>,
-}
-
-/// How a count compares with its baseline, given the limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Verdict {
-    /// More than the limit slower.
-    #[serde(rename = "REGRESSION")]
-    Regression,
-    /// More than the limit faster.
-    #[serde(rename = "improved")]
-    Improved,
-    /// Within the limit.
-    #[serde(rename = "same")]
-    Same,
-}
-
-impl Verdict {
-    /// The verdict on a change of `change_pct` percent under `limit_pct`.
-    pub fn of(change_pct: f64, limit_pct: f64) -> Self {
-        if change_pct > limit_pct {
-            Self::Regression
-        } else if change_pct < -limit_pct {
-            Self::Improved
-        } else {
-            Self::Same
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Regression => "REGRESSION",
-            Self::Improved => "improved",
-            Self::Same => "same",
-        }
-    }
-}
-
-/// `reports/bench/instructions.json` (see `reports/README.md`).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Report {
-    /// Always `instructions`.
-    pub suite: String,
-    /// The Callgrind event counted: `Ir`.
-    pub event: String,
-    /// `run`, `save` or `compare`.
-    pub mode: String,
-    /// The baseline's name, if any.
-    pub baseline: Option<String>,
-    /// The change in percent that counts.
-    pub limit_pct: f64,
-    /// One row per benchmark, in the run's order.
-    pub rows: Vec<Row>,
-}
-
 /// The rows of gungraun's JSON-lines output: lines that do not start with
 /// `{` are skipped, and so are summaries without a Callgrind `Ir` total.
-pub fn parse(output: &str, limit_pct: f64) -> Result<Vec<Row>, serde_json::Error> {
+pub fn parse(output: &str, limit_pct: f64) -> Result<Vec<InstructionRow>, serde_json::Error> {
     let mut rows = Vec::new();
     for line in output.lines().map(str::trim) {
         if !line.starts_with('{') {
@@ -157,11 +90,11 @@ pub fn parse(output: &str, limit_pct: f64) -> Result<Vec<Row>, serde_json::Error
 }
 
 /// A row, with its change and verdict when there is a non-zero baseline.
-pub fn row(name: String, now: u64, baseline: Option<u64>, limit_pct: f64) -> Row {
+pub fn row(name: String, now: u64, baseline: Option<u64>, limit_pct: f64) -> InstructionRow {
     let change_pct = baseline
         .filter(|&b| b != 0)
         .map(|b| (now as f64 - b as f64) / b as f64 * 100.0);
-    Row {
+    InstructionRow {
         name,
         now,
         baseline,
@@ -170,71 +103,67 @@ pub fn row(name: String, now: u64, baseline: Option<u64>, limit_pct: f64) -> Row
     }
 }
 
-impl Report {
-    /// Whether the run should fail: a regression in `compare` mode.
-    pub fn failed(&self) -> bool {
-        self.mode == "compare" && self.regressions() > 0
-    }
+/// Whether the run should fail: a regression in `compare` mode.
+pub fn failed(report: &InstructionsFile) -> bool {
+    report.mode == "compare" && count(report, Verdict::Regression) > 0
+}
 
-    fn regressions(&self) -> usize {
-        self.count(Verdict::Regression)
-    }
+/// The rows of `report` with `verdict`.
+fn count(report: &InstructionsFile, verdict: Verdict) -> usize {
+    report
+        .rows
+        .iter()
+        .filter(|r| r.verdict == Some(verdict))
+        .count()
+}
 
-    fn count(&self, verdict: Verdict) -> usize {
-        self.rows
-            .iter()
-            .filter(|r| r.verdict == Some(verdict))
-            .count()
-    }
-
-    /// The table (benchmark, baseline, now, change, verdict) and its
-    /// one-line summary.
-    pub fn table(&self) -> String {
-        let width = self.rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-        let width = width.max(9);
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{:<width$} {:>14} {:>14} {:>9}  verdict",
-            "benchmark", "baseline", "now", "change"
-        );
-        for r in &self.rows {
-            let now = thousands(r.now);
-            match (r.baseline, r.change_pct, r.verdict) {
-                (Some(base), Some(change), Some(verdict)) => {
-                    let _ = writeln!(
-                        out,
-                        "{:<width$} {:>14} {now:>14} {change:>+8.2}%  {}",
-                        r.name,
-                        thousands(base),
-                        verdict.as_str()
-                    );
-                }
-                _ => {
-                    let _ = writeln!(
-                        out,
-                        "{:<width$} {:>14} {now:>14} {:>9}  (no baseline)",
-                        r.name, "-", "-"
-                    );
-                }
+/// The table (benchmark, baseline, now, change, verdict) and its one-line
+/// summary.
+pub fn table(report: &InstructionsFile) -> String {
+    let width = report.rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let width = width.max(9);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<width$} {:>14} {:>14} {:>9}  verdict",
+        "benchmark", "baseline", "now", "change"
+    );
+    for r in &report.rows {
+        let now = thousands(r.now);
+        match (r.baseline, r.change_pct, r.verdict) {
+            (Some(base), Some(change), Some(verdict)) => {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>14} {now:>14} {change:>+8.2}%  {}",
+                    r.name,
+                    thousands(base),
+                    verdict.as_str()
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "{:<width$} {:>14} {now:>14} {:>9}  (no baseline)",
+                    r.name, "-", "-"
+                );
             }
         }
-        let compared = self.rows.iter().filter(|r| r.baseline.is_some()).count();
-        let with = self
-            .baseline
-            .as_deref()
-            .map_or(String::new(), |name| format!(" with baseline {name}"));
-        let _ = writeln!(
-            out,
-            "\n{} benchmarks (instructions, Ir), {compared} compared{with}, limit {}%: \
-             {} regression(s), {} improvement(s)",
-            self.rows.len(),
-            self.limit_pct,
-            self.regressions(),
-            self.count(Verdict::Improved)
-        );
-        out
     }
+    let compared = report.rows.iter().filter(|r| r.baseline.is_some()).count();
+    let with = report
+        .baseline
+        .as_deref()
+        .map_or(String::new(), |name| format!(" with baseline {name}"));
+    let _ = writeln!(
+        out,
+        "\n{} benchmarks (instructions, Ir), {compared} compared{with}, limit {}%: \
+         {} regression(s), {} improvement(s)",
+        report.rows.len(),
+        report.limit_pct,
+        count(report, Verdict::Regression),
+        count(report, Verdict::Improved)
+    );
+    out
 }
 
 /// `1234567` as `1,234,567`.
@@ -265,14 +194,14 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                Row {
+                InstructionRow {
                     name: "frame::frame_decode(encoded_header(16))".into(),
                     now: 1010,
                     baseline: Some(1000),
                     change_pct: Some(1.0),
                     verdict: Some(Verdict::Same),
                 },
-                Row {
+                InstructionRow {
                     name: "masking::mask(buffer(4096))".into(),
                     now: 2000,
                     baseline: None,
@@ -284,17 +213,13 @@ mod tests {
     }
 
     #[test]
-    fn verdict_is_strictly_beyond_the_limit() {
-        assert_eq!(Verdict::of(1.0, 1.0), Verdict::Same);
-        assert_eq!(Verdict::of(1.01, 1.0), Verdict::Regression);
-        assert_eq!(Verdict::of(-1.0, 1.0), Verdict::Same);
-        assert_eq!(Verdict::of(-1.01, 1.0), Verdict::Improved);
+    fn no_verdict_on_a_zero_baseline() {
         assert_eq!(row("x".into(), 5, Some(0), 1.0).verdict, None);
     }
 
     #[test]
     fn table_and_exit_verdict() {
-        let report = Report {
+        let report = InstructionsFile {
             suite: "instructions".into(),
             event: "Ir".into(),
             mode: "compare".into(),
@@ -314,18 +239,18 @@ utf8::validate_long_name              -              7         -  (no baseline)
 
 3 benchmarks (instructions, Ir), 2 compared with baseline main, limit 1%: 1 regression(s), 1 improvement(s)
 ";
-        assert_eq!(report.table(), expected);
-        assert!(report.failed());
-        let save = Report {
+        assert_eq!(table(&report), expected);
+        assert!(failed(&report));
+        let save = InstructionsFile {
             mode: "save".into(),
             ..report
         };
-        assert!(!save.failed());
+        assert!(!failed(&save));
     }
 
     #[test]
     fn json_keeps_the_python_shape() {
-        let report = Report {
+        let report = InstructionsFile {
             suite: "instructions".into(),
             event: "Ir".into(),
             mode: "run".into(),

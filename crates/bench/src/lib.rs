@@ -9,7 +9,6 @@
 //! - [`child`]: the echo servers run as child processes (killed on drop)
 //!   and the implementations `peer-echo` serves.
 //! - [`loadgen`]: the load generator itself (`loadgen` is its command line).
-//! - [`peers`]: the format of `reports/bench/peers.json` (`compare`).
 //! - [`instructions`], [`wall`]: `scripts/bench.sh`'s tables and verdict
 //!   from gungraun's and criterion's output (`bench-report`).
 //!
@@ -19,7 +18,6 @@
 pub mod child;
 pub mod instructions;
 pub mod loadgen;
-pub mod peers;
 pub mod procfs;
 pub mod wall;
 pub mod wire;

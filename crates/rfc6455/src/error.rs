@@ -182,6 +182,18 @@ pub enum HandshakeError {
     UnofferedExtension(String),
     /// The request was refused by the server's own policy, with this status.
     Rejected(u16),
+    /// The request was refused by the server's admission hook
+    /// ([`Refusal`](crate::handshake::Refusal)) with this status and body
+    /// (RFC 6455 §4.2.2 items 2–4).
+    Refused {
+        /// The status sent.
+        status: u16,
+        /// The body sent: why.
+        reason: String,
+    },
+    /// The server's admission hook panicked: 500, and only this connection
+    /// is lost.
+    AdmissionPanicked,
 }
 
 impl HandshakeError {
@@ -191,7 +203,8 @@ impl HandshakeError {
         match self {
             HandshakeError::TooLarge { .. } => 431,
             HandshakeError::UnsupportedVersion => 426,
-            HandshakeError::Rejected(status) => *status,
+            HandshakeError::Rejected(status) | HandshakeError::Refused { status, .. } => *status,
+            HandshakeError::AdmissionPanicked => 500,
             _ => 400,
         }
     }
@@ -228,6 +241,13 @@ impl fmt::Display for HandshakeError {
                 write!(f, "server selected extension {e:?} that was not offered")
             }
             HandshakeError::Rejected(status) => write!(f, "request rejected with {status}"),
+            HandshakeError::Refused { status, reason } if reason.is_empty() => {
+                write!(f, "request refused with {status}")
+            }
+            HandshakeError::Refused { status, reason } => {
+                write!(f, "request refused with {status}: {reason}")
+            }
+            HandshakeError::AdmissionPanicked => f.write_str("the admission hook panicked"),
         }
     }
 }

@@ -100,10 +100,14 @@ pub use error::{Error, HandshakeError, HandshakeLimit, ProtocolError, TimeoutKin
 pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
 
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use io::TlsListener;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use io::{
-    accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
-    connect_with_connector, tls, Connector, MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server,
-    ShutdownHandle, ShutdownReport, WebSocket, WriteHalf,
+    accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
+    connect, connect_with_config, connect_with_connector, tls, Accepted, Connector, Listener,
+    MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server, ShutdownHandle, ShutdownReport,
+    WebSocket, WriteHalf,
 };

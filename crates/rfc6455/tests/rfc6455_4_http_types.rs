@@ -203,3 +203,42 @@ async fn accept_http_then_from_raw_with_deflate() {
     client.send(Message::text(text.clone())).await.unwrap();
     assert_eq!(server.next().await.unwrap().unwrap(), Message::text(text));
 }
+
+/// §4.2.2 on the `http` types path: the same `Admission` hook a `Server`
+/// runs decides on a request another stack parsed; its `Accept` adds
+/// `Set-Cookie` beside permessage-deflate (RFC 7692), its `Refusal` is a
+/// full response (401 with `WWW-Authenticate` and a body).
+#[tokio::test]
+async fn admission_on_the_http_types_path() {
+    use rfc6455::handshake::{Accept, Admission, Refusal};
+    let admission = Admission::new(|request| {
+        let authorized = request.headers.contains_key("authorization");
+        async move {
+            tokio::task::yield_now().await;
+            if authorized {
+                Ok(Accept::new().header("Set-Cookie", "session=1"))
+            } else {
+                Err(Refusal::unauthorized("Bearer"))
+            }
+        }
+    });
+    let client = ClientRequest::new("h", "/")
+        .with_deflate(DeflateConfig::default())
+        .with_header("Authorization", "Bearer t");
+    let (parts, ()) = client.to_http().unwrap().into_parts();
+    let checked = Request::from_parts(&parts).unwrap();
+    let accept = admission.admit(&parts).await.unwrap();
+    let (response, deflate) = accept.to_http(&checked, &deflate_config()).unwrap();
+    assert_eq!(response.headers()["set-cookie"], "session=1");
+    let answer = client.check_http_response(&response).unwrap();
+    assert!(deflate.is_some() && answer.deflate.is_some());
+
+    let anonymous = ClientRequest::new("h", "/").to_http().unwrap();
+    let (parts, ()) = anonymous.into_parts();
+    let refusal = admission.admit(&parts).await.unwrap_err();
+    let response = refusal.to_http();
+    assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_eq!(response.headers()["connection"], "close");
+    assert_eq!(response.body(), "authentication required");
+}

@@ -8,7 +8,7 @@
 //!
 //! The JSON format is documented in `reports/README.md`.
 
-use crate::report::BenchFile;
+use crate::report::ratios::BenchFile;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -127,7 +127,7 @@ pub enum Ratio {
 
 /// One benchmark against its reference, both from this run (a row of
 /// `reports/bench/<bench>.json`).
-pub use crate::report::BenchRow as Row;
+pub use crate::report::ratios::BenchRow as Row;
 
 /// The ratios of one bench run.
 pub struct Ratios {

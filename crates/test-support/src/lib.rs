@@ -10,9 +10,9 @@
 //! - [`pair`]: a client and a server `Connection` talking in memory.
 //! - [`rng`]: seeded randomness, so a random test fails the same way twice.
 //! - `bench` (feature `bench`): what the criterion benches share.
-//! - `report` (feature `report`): the typed format of
-//!   `reports/bench/<bench>.json`, which `bench` writes and the report
-//!   page reads.
+//! - `report` (feature `report`): the typed formats of
+//!   `reports/bench/*.json`, one type per file for its writer and the
+//!   report page, its reader.
 //! - `echo_checks` (feature `tokio`): what the tests of the hyper and axum
 //!   examples check of a running echo server.
 //! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes, or

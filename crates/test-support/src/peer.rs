@@ -7,7 +7,7 @@
 use rfc6455::handshake::{accept_key, parse_request, ClientRequest};
 use rfc6455::Config;
 use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// The receive buffer a peer that never reads asks for; the kernel rounds
@@ -82,7 +82,7 @@ pub async fn raw_server(listener: &TcpListener) -> TcpStream {
 /// Reads an HTTP head one byte at a time (so not a byte of what follows
 /// it), up to its blank line or until the peer stops sending (EOF, or a
 /// reset from a server that refused). The head must be UTF-8.
-pub async fn read_head(stream: &mut TcpStream) -> String {
+pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> String {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -92,4 +92,64 @@ pub async fn read_head(stream: &mut TcpStream) -> String {
         }
     }
     String::from_utf8(head).expect("an HTTP head in UTF-8")
+}
+
+/// An HTTP response as a raw client read it: the head (status line and
+/// fields, without the blank line) and the body its `Content-Length` gave.
+#[derive(Debug)]
+pub struct RawResponse {
+    /// The head, CR LF between lines.
+    pub head: String,
+    /// The body: `Content-Length` bytes, or none without the field.
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.head
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The value of the first field called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `request` (any bytes) on `stream` and reads the response: its
+/// head, then exactly the `Content-Length` bytes of its body.
+pub async fn exchange<S>(stream: &mut S, request: &[u8]) -> RawResponse
+where
+    S: AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    // The server may answer (and close) before it read everything.
+    let _ = stream.write_all(request).await;
+    let head = read_head(stream).await;
+    let mut response = RawResponse {
+        head: head.trim_end().to_owned(),
+        body: Vec::new(),
+    };
+    if let Some(len) = response.header("content-length") {
+        let mut body = vec![0; len.parse().expect("a Content-Length")];
+        stream.read_exact(&mut body).await.expect("the whole body");
+        response.body = body;
+    }
+    response
+}
+
+/// [`exchange`] over a new TCP connection to `addr`.
+pub async fn exchange_tcp(addr: &str, request: &[u8]) -> RawResponse {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut stream, request).await
 }

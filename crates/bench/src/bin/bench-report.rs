@@ -12,6 +12,7 @@
 
 use bench::{instructions, wall};
 use clap::{Parser, Subcommand};
+use rfc6455_test_support::report::instructions::InstructionsFile;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,7 +66,7 @@ fn main() -> ExitCode {
                 Ok(rows) => rows,
                 Err(e) => return fail(&format!("{}: {e}", raw.display())),
             };
-            let report = instructions::Report {
+            let report = InstructionsFile {
                 suite: "instructions".into(),
                 event: "Ir".into(),
                 mode,
@@ -77,12 +78,12 @@ fn main() -> ExitCode {
             if let Err(e) = std::fs::write(&out, json) {
                 return fail(&format!("{}: {e}", out.display()));
             }
-            print!("{}", report.table());
+            print!("{}", instructions::table(&report));
             if report.rows.is_empty() {
                 eprintln!("no benchmark result in the output");
                 return ExitCode::FAILURE;
             }
-            if report.failed() {
+            if instructions::failed(&report) {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS

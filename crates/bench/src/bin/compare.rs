@@ -2,7 +2,8 @@
 //! `loadgen`, in interleaved rounds (A B C D, A B C D, ...) so that drift
 //! on a shared machine lands on all alike, and prints one table: the
 //! median of the rounds, and each implementation against fastwebsockets.
-//! Also writes every round to `reports/bench/peers.json`.
+//! Also writes every round to `reports/bench/peers.json` (its format is
+//! the report page's, `rfc6455_test_support::report::peers`).
 //!
 //! ```text
 //! compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS]
@@ -17,11 +18,11 @@
 //! `--impls` names it).
 
 use bench::child::{Server, PEER_ECHO_IMPLS};
-use bench::peers::{
-    ImplResult, Machine, Medians, PeersFile, Settings as PeersSettings, WorkloadResult,
-};
 use clap::builder::PossibleValuesParser;
 use clap::Parser;
+use rfc6455_test_support::report::peers::{
+    ImplResult, Machine, Medians, PeersFile, Settings as PeersSettings, WorkloadResult,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -52,11 +52,18 @@
 //! # Ok::<(), rfc6455::HandshakeError>(())
 //! ```
 
+mod admission;
 mod client;
 mod http;
 mod server;
 
 pub use self::http::reject_http;
+#[cfg(feature = "tokio")]
+pub(crate) use admission::to_parts;
+pub use admission::{
+    offered_protocols, Accept, Admission, AdmissionFuture, Decision, FieldName, FieldValue,
+    Refusal, MAX_REFUSAL_BODY,
+};
 pub use client::{ClientRequest, IntoClientRequest, ServerResponse};
 pub use server::{parse_request, reject_response, Request};
 

@@ -312,7 +312,7 @@ impl Request {
         self.respond(protocol, None, headers, out)
     }
 
-    fn respond(
+    pub(super) fn respond(
         &self,
         protocol: Option<&str>,
         deflate: Option<&DeflateParams>,
@@ -432,7 +432,7 @@ pub(super) fn reject_fields(status: u16) -> Vec<(&'static str, &'static str)> {
 
 /// The reason phrase of `status` (RFC 7231 §6.1, RFC 6585 §5), or a generic
 /// one for its class.
-fn reason_phrase(status: u16) -> &'static str {
+pub(super) fn reason_phrase(status: u16) -> &'static str {
     http::StatusCode::from_u16(status)
         .ok()
         .and_then(|code| code.canonical_reason())

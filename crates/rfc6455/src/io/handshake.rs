@@ -4,11 +4,19 @@ use super::tls::{Connector, MaybeTlsStream};
 use super::WebSocket;
 use crate::config::Config;
 use crate::connection::Role;
+use crate::deflate::DeflateParams;
 use crate::error::{Error, HandshakeError};
-use crate::handshake::{self, ClientRequest, IntoClientRequest};
+use crate::handshake::{
+    self, Accept, Admission, ClientRequest, Decision, IntoClientRequest, Refusal,
+};
 use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 /// Accepts a WebSocket connection on `stream` with the default [`Config`].
 ///
@@ -51,12 +59,19 @@ where
     accept_with_policy(stream, config, |_| Ok(None))
 }
 
-/// [`accept`] with the given limits and a policy that decides on each
-/// valid request (RFC 6455 §4.2.2 items 2–4): `Ok` with the subprotocol to
-/// select (one of [`Request::protocols`](crate::handshake::Request::protocols),
-/// or `None`), or `Err` with the HTTP status that refuses it. A refused
+/// [`accept`] with the given limits and a synchronous policy that decides
+/// on each valid request (RFC 6455 §4.2.2 items 2–4): `Ok` with the
+/// subprotocol to select (one of
+/// [`Request::protocols`](crate::handshake::Request::protocols), or
+/// `None`), or `Err` with the HTTP status that refuses it. A refused
 /// request gets that status (403 for a bad `Origin`, §10.2) and the call
 /// returns [`HandshakeError::Rejected`].
+///
+/// Kept for existing callers: [`accept_with_admission`] does the same
+/// with a hook that may `await`, refuses with a full response (fields, a
+/// body) and accepts with extra fields (`Set-Cookie`). A policy
+/// `|request| Ok(pick(request))` becomes
+/// `Admission::sync(|parts| Ok(Accept::new().maybe_protocol(pick(parts))))`.
 ///
 /// ```no_run
 /// # async fn run(stream: tokio::net::TcpStream) -> Result<(), rfc6455::Error> {
@@ -81,84 +96,217 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&handshake::Request) -> Result<Option<String>, u16>,
 {
+    let deadline = Instant::now() + config.handshake_timeout;
+    let decide = move |request: &handshake::Request, _: &http::request::Parts| {
+        std::future::ready(match policy(request) {
+            Ok(protocol) => Ok(Accept::new().maybe_protocol(protocol)),
+            Err(status) => Err(Refusal::from_error(HandshakeError::Rejected(status))),
+        })
+    };
     // Boxed: see `accept`.
-    Box::pin(accept_inner(stream, config, policy))
+    let handshake = Box::pin(accept_inner(stream, (), config, deadline, decide));
+    async move { handshake.await.map(|(ws, _)| ws) }
 }
 
-/// The handshake of [`accept_with_policy`], whose state lives in a box.
-async fn accept_inner<S, F>(mut stream: S, config: Config, policy: F) -> Result<WebSocket<S>, Error>
+/// What a server's opening handshake accepted, handed to the connection's
+/// handler beside its [`WebSocket`]: the request (RFC 6455 §4.2.1) as
+/// `http` types, who sent it, and what was agreed (§4.2.2 item 5).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Accepted<A = SocketAddr> {
+    /// The request head: method, URI (path and query: route on
+    /// `request.uri.path()`), version and every header field (`Cookie`,
+    /// `Authorization`, `Origin`...). Its extensions hold the peer's
+    /// address and what the admission hook added
+    /// ([`Accept::extension`]).
+    pub request: http::request::Parts,
+    /// The peer's address.
+    pub peer: A,
+    /// The subprotocol selected, if any (also
+    /// [`WebSocket::protocol`]).
+    pub protocol: Option<String>,
+    /// The permessage-deflate parameters agreed on (RFC 7692), if any:
+    /// the one extension this crate negotiates.
+    pub deflate: Option<DeflateParams>,
+}
+
+/// [`accept`] with the given limits and an [`Admission`] hook that decides
+/// on each valid request (RFC 6455 §4.2.2 items 2–4) and may `await`.
+/// `peer` (the stream's address, or `()`) is put in the request's
+/// extensions for the hook to see, and returned in [`Accepted`].
+///
+/// - Accepted: the 101 answer (§4.2.2 item 5) carries the hook's
+///   subprotocol and extra fields, and permessage-deflate when
+///   `config.deflate` is set and the client offered it (RFC 7692).
+/// - Refused: the client gets the [`Refusal`]'s full response (status,
+///   fields, body; `Connection: close`), and the call fails with
+///   [`HandshakeError::Refused`].
+/// - A hook that panics costs this handshake only: the client gets 500
+///   and the call fails with [`HandshakeError::AdmissionPanicked`]. One
+///   that never answers is cut at `config.handshake_timeout` (which bounds
+///   the whole handshake): the client gets 503 and the call fails with
+///   [`Error::Timeout`].
+///
+/// Requests that fail the checks of §4.2.1 are answered as by [`accept`]
+/// (400, 426 naming version 13 for §4.4, 431) and never reach the hook.
+///
+/// ```no_run
+/// # async fn run(stream: tokio::net::TcpStream, peer: std::net::SocketAddr) -> Result<(), rfc6455::Error> {
+/// use rfc6455::handshake::{Accept, Admission, Refusal};
+/// use rfc6455::Config;
+///
+/// let admission = Admission::new(|request| {
+///     let cookie = request.headers.get("cookie").cloned();
+///     async move {
+///         match cookie {
+///             Some(_) => Ok(Accept::new()),
+///             None => Err(Refusal::unauthorized("Cookie")),
+///         }
+///     }
+/// });
+/// let (ws, accepted) =
+///     rfc6455::accept_with_admission(stream, peer, Config::default(), &admission).await?;
+/// println!("{} opened {}", accepted.peer, accepted.request.uri);
+/// # Ok(()) }
+/// ```
+pub fn accept_with_admission<S, A>(
+    stream: S,
+    peer: A,
+    config: Config,
+    admission: &Admission,
+) -> impl Future<Output = Result<(WebSocket<S>, Accepted<A>), Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&handshake::Request) -> Result<Option<String>, u16>,
+    A: Clone + Send + Sync + 'static,
 {
-    let timeout = config.handshake_timeout;
-    let mut policy = Some(policy);
-    let work = async {
-        let mut buf = Vec::new();
-        loop {
-            read_some(&mut stream, &mut buf, &config).await?;
-            let decided = match handshake::parse_request(&buf, &config) {
-                Ok(None) => continue,
-                Ok(Some((request, used))) => {
-                    let decide = policy.take().expect("a request is decided once");
-                    match decide(&request) {
-                        Ok(protocol) => Ok((request, used, protocol)),
-                        Err(status) => Err(HandshakeError::Rejected(status)),
-                    }
-                }
-                Err(error) => Err(error),
-            };
-            let error = match decided {
-                Ok((request, used, protocol)) => {
-                    let deflate = config
-                        .deflate
-                        .as_ref()
-                        .and_then(|settings| request.negotiate_deflate(settings));
-                    let mut response = Vec::new();
-                    match request.accept_with_deflate(
-                        protocol.as_deref(),
-                        deflate.as_ref(),
-                        &mut response,
-                    ) {
-                        Ok(()) => {
-                            stream.write_all(&response).await?;
-                            stream.flush().await?;
-                            return Ok((buf, used, deflate, protocol));
-                        }
-                        // The policy picked a subprotocol the client did not
-                        // offer: our fault, not the client's.
-                        Err(error) => {
-                            refuse(&mut stream, &HandshakeError::Rejected(500)).await;
-                            return Err(Error::Handshake(error));
-                        }
-                    }
-                }
-                Err(error) => error,
-            };
-            refuse(&mut stream, &error).await;
-            return Err(Error::Handshake(error));
-        }
-    };
-    let (buf, used, deflate, protocol) =
-        tokio::time::timeout(timeout, work)
-            .await
-            .map_err(|_| Error::Timeout {
-                what: crate::TimeoutKind::Handshake,
-            })??;
-    let mut ws = WebSocket::from_raw_with_deflate(stream, Role::Server, config, deflate);
-    ws.set_protocol(protocol);
-    ws.connection_mut().receive(&buf[used..]);
-    Ok(ws)
+    let deadline = Instant::now() + config.handshake_timeout;
+    let admission = admission.clone();
+    let decide = move |_: &handshake::Request, parts: &http::request::Parts| admission.admit(parts);
+    // Boxed: see `accept`.
+    Box::pin(accept_inner(stream, peer, config, deadline, decide))
 }
 
-/// Answers a refused request with the status `error` names, closes our
-/// side, and lingers. Best effort: the peer may already be gone.
-async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, error: &HandshakeError) {
+/// The server's opening handshake, done by `deadline`: read and check the
+/// request (§4.2.1), let `decide` accept or refuse it (§4.2.2), answer.
+pub(super) async fn accept_inner<S, A, D, Fut>(
+    mut stream: S,
+    peer: A,
+    config: Config,
+    deadline: Instant,
+    decide: D,
+) -> Result<(WebSocket<S>, Accepted<A>), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    A: Clone + Send + Sync + 'static,
+    D: FnOnce(&handshake::Request, &http::request::Parts) -> Fut,
+    Fut: Future<Output = Decision>,
+{
+    // Set while the hook runs: a timeout then gets an answer.
+    let admitting = AtomicBool::new(false);
+    let work = async {
+        let mut buf = Vec::new();
+        let (request, used) = loop {
+            read_some(&mut stream, &mut buf, &config).await?;
+            match handshake::parse_request(&buf, &config) {
+                Ok(None) => {}
+                Ok(Some(parsed)) => break parsed,
+                Err(error) => return Err(refuse(&mut stream, Refusal::from_error(error)).await),
+            }
+        };
+        let mut parts = match handshake::to_parts(&request) {
+            Ok(parts) => parts,
+            Err(error) => return Err(refuse(&mut stream, Refusal::from_error(error)).await),
+        };
+        parts.extensions.insert(peer.clone());
+        admitting.store(true, Ordering::Relaxed);
+        let decision = admit_catching_panics(|| decide(&request, &parts)).await;
+        admitting.store(false, Ordering::Relaxed);
+        let mut accept = match decision {
+            Ok(accept) => accept,
+            Err(refusal) => return Err(refuse(&mut stream, refusal).await),
+        };
+        let deflate = config
+            .deflate
+            .as_ref()
+            .and_then(|settings| request.negotiate_deflate(settings));
+        let mut response = Vec::new();
+        if let Err(error) = accept.encode(&request, deflate.as_ref(), &mut response) {
+            // An invalid field or an unoffered subprotocol: our fault, not
+            // the client's.
+            refuse(
+                &mut stream,
+                Refusal::from_error(HandshakeError::Rejected(500)),
+            )
+            .await;
+            return Err(Error::Handshake(error));
+        }
+        stream.write_all(&response).await?;
+        stream.flush().await?;
+        parts.extensions.extend(accept.take_extensions());
+        let protocol = accept.selected_protocol().map(str::to_owned);
+        Ok((buf, used, deflate, protocol, parts))
+    };
+    let (buf, used, deflate, protocol, request) = match tokio::time::timeout_at(deadline, work)
+        .await
+    {
+        Ok(done) => done?,
+        Err(_) => {
+            if admitting.load(Ordering::Relaxed) {
+                let refusal = Refusal::new(503)
+                    .body("the server did not decide on the request within its handshake timeout");
+                refuse(&mut stream, refusal).await;
+            }
+            return Err(Error::Timeout {
+                what: crate::TimeoutKind::Handshake,
+            });
+        }
+    };
+    let mut ws = WebSocket::from_raw_with_deflate(stream, Role::Server, config, deflate);
+    ws.set_protocol(protocol.clone());
+    ws.connection_mut().receive(&buf[used..]);
+    let accepted = Accepted {
+        request,
+        peer,
+        protocol,
+        deflate,
+    };
+    Ok((ws, accepted))
+}
+
+/// Runs an admission hook, turning a panic (in the call or in its future)
+/// into a 500 refusal: a hook's bug costs one connection, not the server.
+async fn admit_catching_panics<D, Fut>(decide: D) -> Decision
+where
+    D: FnOnce() -> Fut,
+    Fut: Future<Output = Decision>,
+{
+    let panicked = || Err(Refusal::from_error(HandshakeError::AdmissionPanicked));
+    let Ok(future) = catch_unwind(AssertUnwindSafe(decide)) else {
+        return panicked();
+    };
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => Poll::Ready(panicked()),
+        },
+    )
+    .await
+}
+
+/// Sends `refusal`, closes our side, lingers, and returns the error it
+/// stands for. Best effort: the peer may already be gone.
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal) -> Error {
     let mut response = Vec::new();
-    handshake::reject_response(error, &mut response);
-    let _ = stream.write_all(&response).await;
-    let _ = stream.shutdown().await;
+    refusal.encode(&mut response);
+    // Bounded: the peer may not read at all.
+    let write = async {
+        let _ = stream.write_all(&response).await;
+        let _ = stream.shutdown().await;
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
     linger(stream).await;
+    Error::Handshake(refusal.to_error())
 }
 
 /// After refusing a request: reads (and drops) what the client still

@@ -7,6 +7,7 @@
 //! [`Connection`](crate::Connection); if one shows up here, it belongs there.
 
 mod handshake;
+mod listener;
 mod pool;
 mod server;
 mod shutdown;
@@ -15,9 +16,12 @@ mod stream;
 pub mod tls;
 
 pub use handshake::{
-    accept, accept_with_config, accept_with_policy, client_handshake, connect, connect_with_config,
-    connect_with_connector,
+    accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
+    connect, connect_with_config, connect_with_connector, Accepted,
 };
+pub use listener::Listener;
+#[cfg(feature = "rustls")]
+pub use listener::TlsListener;
 pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use stream::WebSocket;

@@ -1,37 +1,54 @@
-//! [`Server`]: an accept loop with a connection limit, a request policy,
-//! and graceful shutdown.
+//! [`Server`]: an accept loop over any [`Listener`] (TCP, TLS, Unix
+//! sockets) with a connection limit, an admission hook, and graceful
+//! shutdown.
 
-use super::handshake::accept_with_policy;
+use super::handshake::{accept_inner, Accepted};
+use super::listener::Listener;
 use super::shutdown::Signal;
 use super::WebSocket;
 use crate::config::Config;
-use crate::handshake::Request;
+use crate::error::{Error, HandshakeError};
+use crate::handshake::{Accept, Admission, Refusal, Request};
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
-/// The server's decision on an opening handshake request: `Ok` with the
-/// subprotocol to select (one of [`Request::protocols`], or `None`), or
-/// `Err` with the HTTP status that refuses it (403 for a bad `Origin`).
+/// The server's synchronous decision on an opening handshake request: `Ok`
+/// with the subprotocol to select (one of [`Request::protocols`], or
+/// `None`), or `Err` with the HTTP status that refuses it (403 for a bad
+/// `Origin`). Kept for [`Server::policy`]; [`Admission`] can `await` and
+/// answer in full.
 pub type Policy = dyn Fn(&Request) -> Result<Option<String>, u16> + Send + Sync;
 
-/// A WebSocket server on a TCP listener.
+type ErrorHook<A> = dyn Fn(&A, &Error) + Send + Sync;
+
+/// A WebSocket server on a [`Listener`]: TCP ([`bind`](Self::bind),
+/// [`from_listener`](Self::from_listener)), TLS over it
+/// ([`tls`](Self::tls), feature `rustls`), or a Unix domain socket
+/// ([`bind_unix`](Self::bind_unix)).
 ///
-/// - Each connection's handshake runs in its own task, bounded by
-///   `Config::handshake_timeout`, so a flood of half-open or slow
-///   connections cannot stall the accept loop.
+/// - Each connection's handshake (TLS, then WebSocket) runs in its own
+///   task, bounded by `Config::handshake_timeout`, so a flood of half-open
+///   or slow connections cannot stall the accept loop.
 /// - At most [`max_connections`](Self::max_connections) connections
 ///   (handshaking or open) at a time; one more is answered
 ///   `503 Service Unavailable` and closed.
-/// - A [`policy`](Self::policy) sees every valid request and may refuse it
-///   with a status, or pick its subprotocol.
+/// - An [`admission`](Self::admission) hook sees every valid request
+///   (RFC 6455 §4.2.2 items 2–4) and may `await`; it refuses with a full
+///   response (401 with `WWW-Authenticate`, 429 with `Retry-After`...) or
+///   accepts with a subprotocol and extra fields (`Set-Cookie`). A hook
+///   that panics or never answers costs its connection only (500, or 503
+///   at the handshake timeout).
+/// - The handler gets each [`WebSocket`] with what was [`Accepted`]: the
+///   request (path, query, headers) as `http` types and the peer.
 /// - [`ShutdownHandle::shutdown`] stops accepting, sends 1001 Going Away to
 ///   every open connection, waits up to
 ///   [`shutdown_timeout`](Self::shutdown_timeout) for their closing
@@ -41,22 +58,26 @@ pub type Policy = dyn Fn(&Request) -> Result<Option<String>, u16> + Send + Sync;
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
 /// use futures_util::{SinkExt, StreamExt};
+/// use rfc6455::handshake::{Accept, Admission, Refusal};
 /// use rfc6455::{Config, Server};
 ///
 /// let server = Server::bind("127.0.0.1:9001", Config::default())
 ///     .await?
 ///     .max_connections(1000)
-///     .policy(|request| match request.origin.as_deref() {
-///         Some("https://example.com") | None => Ok(None),
-///         Some(_) => Err(403),
-///     });
+///     .admission(Admission::sync(|request| {
+///         match request.headers.get("origin").map(|o| o.as_bytes()) {
+///             Some(b"https://example.com") | None => Ok(Accept::new()),
+///             Some(_) => Err(Refusal::forbidden("origin not allowed")),
+///         }
+///     }));
 /// let handle = server.shutdown_handle();
 /// tokio::spawn(async move {
 ///     tokio::signal::ctrl_c().await.ok();
 ///     handle.shutdown();
 /// });
 /// let report = server
-///     .serve(|mut ws, _peer| async move {
+///     .serve(|mut ws, accepted| async move {
+///         println!("{} on {}", accepted.peer, accepted.request.uri.path());
 ///         while let Some(Ok(msg)) = ws.next().await {
 ///             if msg.is_data() && ws.send(msg).await.is_err() {
 ///                 break;
@@ -67,16 +88,17 @@ pub type Policy = dyn Fn(&Request) -> Result<Option<String>, u16> + Send + Sync;
 /// println!("{report}");
 /// # Ok(()) }
 /// ```
-pub struct Server {
-    listener: TcpListener,
+pub struct Server<L: Listener = TcpListener> {
+    listener: L,
     config: Config,
     max_connections: usize,
     shutdown_timeout: Duration,
-    policy: Arc<Policy>,
+    admission: Admission,
+    on_error: Option<Arc<ErrorHook<L::Addr>>>,
     signal: Arc<Signal>,
 }
 
-impl std::fmt::Debug for Server {
+impl<L: Listener + std::fmt::Debug> std::fmt::Debug for Server<L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("listener", &self.listener)
@@ -135,29 +157,82 @@ impl std::fmt::Display for ShutdownReport {
     }
 }
 
-impl Server {
-    /// Listens on `addr`, with `config` for every connection.
+impl Server<TcpListener> {
+    /// Listens on TCP `addr`, with `config` for every connection.
     pub async fn bind(addr: impl ToSocketAddrs, config: Config) -> io::Result<Server> {
         Ok(Server::from_listener(
             TcpListener::bind(addr).await?,
             config,
         ))
     }
+}
 
-    /// Serves on a listener bound elsewhere.
-    pub fn from_listener(listener: TcpListener, config: Config) -> Server {
+#[cfg(unix)]
+impl Server<tokio::net::UnixListener> {
+    /// Listens on a Unix domain socket at `path` (which must not exist),
+    /// with `config` for every connection.
+    pub fn bind_unix(
+        path: impl AsRef<Path>,
+        config: Config,
+    ) -> io::Result<Server<tokio::net::UnixListener>> {
+        Ok(Server::from_listener(
+            tokio::net::UnixListener::bind(path)?,
+            config,
+        ))
+    }
+}
+
+impl<L: Listener> Server<L> {
+    /// Serves on a listener bound elsewhere: a `tokio::net::TcpListener`,
+    /// a `tokio::net::UnixListener`, or any [`Listener`].
+    pub fn from_listener(listener: L, config: Config) -> Server<L> {
         Server {
             listener,
             config,
             max_connections: 10_000,
             shutdown_timeout: Duration::from_secs(10),
-            policy: Arc::new(|_: &Request| Ok(None)),
+            admission: Admission::accept_all(),
+            on_error: None,
             signal: Signal::new(),
         }
     }
 
+    /// Serves `wss://`: each connection runs the TLS handshake of
+    /// `acceptor` first, in its own task, within `Config::handshake_timeout`
+    /// and counted against [`max_connections`](Self::max_connections). A
+    /// failed TLS handshake fails that connection only, with
+    /// [`Error::Tls`] (see [`on_handshake_error`](Self::on_handshake_error)).
+    ///
+    /// ```no_run
+    /// # async fn run(acceptor: rfc6455::tls::tokio_rustls::TlsAcceptor) -> std::io::Result<()> {
+    /// let server = rfc6455::Server::bind("0.0.0.0:443", rfc6455::Config::default())
+    ///     .await?
+    ///     .tls(acceptor);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+    #[must_use]
+    pub fn tls(
+        self,
+        acceptor: crate::tls::tokio_rustls::TlsAcceptor,
+    ) -> Server<super::listener::TlsListener<L>>
+    where
+        L: Sync,
+    {
+        Server {
+            listener: super::listener::TlsListener::new(self.listener, acceptor),
+            config: self.config,
+            max_connections: self.max_connections,
+            shutdown_timeout: self.shutdown_timeout,
+            admission: self.admission,
+            on_error: self.on_error,
+            signal: self.signal,
+        }
+    }
+
     /// The address it listens on.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> io::Result<L::Addr> {
         self.listener.local_addr()
     }
 
@@ -177,14 +252,46 @@ impl Server {
     }
 
     /// Decides on each valid request (RFC 6455 §4.2.2 items 2–4: origin,
-    /// resource, subprotocol, authentication). Default: accept, no
-    /// subprotocol.
+    /// resource, subprotocol, authentication), and may `await`: see
+    /// [`Admission`] and [`accept_with_admission`](crate::accept_with_admission),
+    /// which runs it the same way. The request's extensions hold the peer's
+    /// address (`L::Addr`). Default: accept, no subprotocol.
     #[must_use]
-    pub fn policy<F>(mut self, policy: F) -> Self
+    pub fn admission(mut self, admission: Admission) -> Self {
+        self.admission = admission;
+        self
+    }
+
+    /// A synchronous decision on each valid request, kept for existing
+    /// callers: `Ok` with the subprotocol, or `Err` with the status that
+    /// refuses it. [`admission`](Self::admission) replaces it (and is
+    /// replaced by it).
+    #[must_use]
+    pub fn policy<F>(self, policy: F) -> Self
     where
         F: Fn(&Request) -> Result<Option<String>, u16> + Send + Sync + 'static,
     {
-        self.policy = Arc::new(policy);
+        self.admission(Admission::sync(move |parts| {
+            let request = Request::from_parts(parts).map_err(Refusal::from_error)?;
+            match policy(&request) {
+                Ok(protocol) => Ok(Accept::new().maybe_protocol(protocol)),
+                Err(status) => Err(Refusal::from_error(HandshakeError::Rejected(status))),
+            }
+        }))
+    }
+
+    /// Called with the peer and the error of every connection that did
+    /// not become a WebSocket: TLS failures ([`Error::Tls`]), bad requests
+    /// and refusals ([`Error::Handshake`], whose status the client got;
+    /// [`HandshakeError::Refused`] with 503 over `max_connections`),
+    /// timeouts ([`Error::Timeout`]). For logs and metrics; keep it quick,
+    /// it runs in the connection's task.
+    #[must_use]
+    pub fn on_handshake_error<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&L::Addr, &Error) + Send + Sync + 'static,
+    {
+        self.on_error = Some(Arc::new(hook));
         self
     }
 
@@ -197,26 +304,40 @@ impl Server {
     }
 
     /// Accepts connections until shut down, running `handler` in its own
-    /// task for each one whose handshake succeeded. Returns once the
-    /// shutdown is over.
+    /// task for each one whose handshake succeeded, with what was
+    /// [`Accepted`] (the request, the peer, the subprotocol). Returns once
+    /// the shutdown is over.
     ///
     /// The handler should read the `WebSocket` until it ends: on shutdown
     /// the connection sends 1001 Going Away, and the stream ends once the
-    /// peer has answered (or `Config::close_timeout` passed).
+    /// peer has answered (or `Config::close_timeout` passed). A handler
+    /// that panics loses its connection only.
     pub async fn serve<H, Fut>(self, handler: H) -> ShutdownReport
     where
-        H: Fn(WebSocket<TcpStream>, SocketAddr) -> Fut + Send + Sync + 'static,
+        H: Fn(WebSocket<L::Io>, Accepted<L::Addr>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let handler = Arc::new(handler);
-        let permits = Arc::new(Semaphore::new(self.max_connections));
-        let failed = Arc::new(AtomicU64::new(0));
+        let Server {
+            mut listener,
+            config,
+            max_connections,
+            shutdown_timeout,
+            admission,
+            on_error,
+            signal,
+        } = self;
+        let shared = Arc::new(Shared {
+            handler,
+            failed: AtomicU64::new(0),
+            on_error,
+        });
+        let permits = Arc::new(Semaphore::new(max_connections));
         let mut tasks = JoinSet::new();
         let mut report = ShutdownReport::default();
-        let stop = self.signal.listener();
+        let stop = signal.listener();
         loop {
             let accepted = tokio::select! {
-                accepted = self.listener.accept() => accepted,
+                accepted = std::future::poll_fn(|cx| listener.poll_accept(cx)) => accepted,
                 () = std::future::poll_fn(|cx| {
                     if stop.poll_fired(cx) {
                         std::task::Poll::Ready(())
@@ -227,7 +348,7 @@ impl Server {
                 // Reap finished connections as we go.
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             };
-            let (mut stream, peer) = match accepted {
+            let (conn, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(_) => {
                     // Out of file descriptors, or a connection reset before
@@ -237,24 +358,50 @@ impl Server {
                 }
             };
             report.accepted += 1;
+            let secure = listener.secure(conn);
+            let deadline = Instant::now() + config.handshake_timeout;
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
                 report.refused += 1;
-                tokio::spawn(async move {
-                    let _ = stream.write_all(SERVICE_UNAVAILABLE).await;
-                    let _ = stream.shutdown().await;
-                });
+                if let Some(hook) = &shared.on_error {
+                    let error = HandshakeError::Refused {
+                        status: 503,
+                        reason: OVER_THE_LIMIT.to_owned(),
+                    };
+                    hook(&peer, &Error::Handshake(error));
+                }
+                // The answer goes over TLS too, so it is bounded in time.
+                tokio::spawn(tokio::time::timeout_at(deadline, async move {
+                    if let Ok(mut io) = secure.await {
+                        let _ = io.write_all(SERVICE_UNAVAILABLE).await;
+                        let _ = io.shutdown().await;
+                    }
+                }));
                 continue;
             };
-            let config = self.config.clone();
-            let policy = Arc::clone(&self.policy);
-            let handler = Arc::clone(&handler);
-            let failed = Arc::clone(&failed);
-            let going_away = self.signal.listener();
-            // Made out here, so that the task holds only the pointer to the
-            // handshake's state that `accept_with_policy` returns (freed
-            // once it is done), not what it needs (the config, the policy,
-            // the stream).
-            let handshake = accept_with_policy(stream, config, move |r| policy(r));
+            let config = config.clone();
+            let admission = admission.clone();
+            let shared = Arc::clone(&shared);
+            let going_away = signal.listener();
+            // Boxed, so that the task holds only the pointer to the
+            // handshake's state (freed once it is done), not what it needs
+            // (the config, the hook, the stream, the peer).
+            let handshake = Box::pin(async move {
+                let io = match tokio::time::timeout_at(deadline, secure).await {
+                    Ok(Ok(io)) => io,
+                    Ok(Err(error)) => return Err((error, peer)),
+                    Err(_) => {
+                        let error = Error::Timeout {
+                            what: crate::TimeoutKind::Handshake,
+                        };
+                        return Err((error, peer));
+                    }
+                };
+                let decide =
+                    move |_: &Request, parts: &http::request::Parts| admission.admit(parts);
+                accept_inner(io, peer.clone(), config, deadline, decide)
+                    .await
+                    .map_err(|error| (error, peer))
+            });
             let fut = async move {
                 let _permit = permit;
                 // The handler's future is boxed too, and made where no await
@@ -262,12 +409,15 @@ impl Server {
                 // room for the WebSocket twice (the value moved into the
                 // handler and the handler's own copy), 1.9 KB in all.
                 let handling = match handshake.await {
-                    Ok(mut ws) => {
+                    Ok((mut ws, accepted)) => {
                         ws.set_going_away(going_away);
-                        Box::pin(handler(ws, peer))
+                        Box::pin((shared.handler)(ws, accepted))
                     }
-                    Err(_) => {
-                        failed.fetch_add(1, Ordering::Relaxed);
+                    Err((error, peer)) => {
+                        shared.failed.fetch_add(1, Ordering::Relaxed);
+                        if let Some(hook) = &shared.on_error {
+                            hook(&peer, &error);
+                        }
                         return;
                     }
                 };
@@ -275,9 +425,9 @@ impl Server {
             };
             tasks.spawn(fut);
         }
-        drop(self.listener);
+        drop(listener);
         report.open_at_shutdown = tasks.len();
-        let deadline = tokio::time::Instant::now() + self.shutdown_timeout;
+        let deadline = tokio::time::Instant::now() + shutdown_timeout;
         while !tasks.is_empty() {
             match tokio::time::timeout_at(deadline, tasks.join_next()).await {
                 Ok(Some(_)) => report.closed += 1,
@@ -289,10 +439,20 @@ impl Server {
                 }
             }
         }
-        report.failed_handshakes = failed.load(Ordering::Relaxed);
+        report.failed_handshakes = shared.failed.load(Ordering::Relaxed);
         report
     }
 }
+
+/// What every connection's task of one [`Server::serve`] shares.
+struct Shared<H, A> {
+    handler: H,
+    failed: AtomicU64,
+    on_error: Option<Arc<ErrorHook<A>>>,
+}
+
+/// The body of [`SERVICE_UNAVAILABLE`].
+const OVER_THE_LIMIT: &str = "too many connections now";
 
 const SERVICE_UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
 Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n\r\n\

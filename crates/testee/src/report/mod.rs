@@ -13,15 +13,13 @@
 
 pub mod browser;
 pub mod check;
-pub mod instructions;
-pub mod peers;
 pub mod render;
 
 pub use render::render;
 
 use crate::autobahn::{self, cmp_case_ids, group_of, Changes, Outcome};
-use instructions::InstructionsFile;
-use peers::PeersFile;
+use rfc6455_test_support::report::instructions::InstructionsFile;
+use rfc6455_test_support::report::peers::PeersFile;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -196,7 +194,7 @@ pub struct Sourced<T> {
 
 /// The content of `reports/bench/<bench>.json` and its rows: the type
 /// the benches write it with.
-pub use rfc6455_test_support::report::{BenchFile, BenchRow};
+pub use rfc6455_test_support::report::ratios::{BenchFile, BenchRow};
 
 /// Reads every input under `reports` (baselines from `baselines`, the
 /// repository's `autobahn/`).

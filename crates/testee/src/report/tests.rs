@@ -5,6 +5,7 @@
 use super::check::{check, expected_values, shown_values, Expect};
 use super::render::html::{decimal, duration_ns, escape, thousands};
 use super::*;
+use rfc6455_test_support::report::instructions::Verdict;
 use std::time::UNIX_EPOCH;
 
 fn fixture() -> (PathBuf, PathBuf) {
@@ -283,10 +284,7 @@ fn instructions_and_peers_are_shown_not_problems() {
     let page = collect(&reports, &baselines);
     let instructions = page.instructions.clone().unwrap();
     assert_eq!(instructions.source, "bench/instructions.json");
-    assert_eq!(
-        instructions.file.rows[0].verdict.as_deref(),
-        Some("REGRESSION")
-    );
+    assert_eq!(instructions.file.rows[0].verdict, Some(Verdict::Regression));
     assert_eq!(instructions.file.rows[2].baseline, None);
     let peers = page.peers.clone().unwrap();
     assert_eq!(peers.file.workloads[0].order[0], "ours");

@@ -1,9 +1,9 @@
 //! The instruction counts of `scripts/bench.sh`: a row per benchmark,
 //! now against the baseline.
 
-use crate::report::instructions::InstructionsFile;
 use crate::report::render::html::{el, escape, keyed, link, produced, table, th, thousands, tr};
 use crate::report::Sourced;
+use rfc6455_test_support::report::instructions::{InstructionsFile, Verdict};
 
 /// The counts' heading, what they are, and their table.
 pub(super) fn section(found: &Sourced<InstructionsFile>) -> String {
@@ -33,8 +33,8 @@ pub(super) fn section(found: &Sourced<InstructionsFile>) -> String {
                 .baseline
                 .map_or("-".to_owned(), |b| thousands(&b.to_string()));
             let change = r.change_pct.map_or("-".to_owned(), |c| format!("{c:+.2}"));
-            let verdict = r.verdict.as_deref().unwrap_or("-");
-            let class = (verdict == "REGRESSION").then_some("fail");
+            let verdict = r.verdict.map_or("-", Verdict::as_str);
+            let class = (r.verdict == Some(Verdict::Regression)).then_some("fail");
             tr(&[
                 escape(&r.name),
                 keyed(&format!("{k}baseline"), &baseline, None),

@@ -1,11 +1,11 @@
 //! The peer comparison of crates/bench (`compare`): per workload, each
 //! echo server's medians and its headline figure over fastwebsockets'.
 
-use crate::report::peers::{Implementation, PeersFile, Workload};
 use crate::report::render::html::{
     count, decimal, el, escape, keyed, link, produced, table, th, tr,
 };
 use crate::report::Sourced;
+use rfc6455_test_support::report::peers::{ImplResult, PeersFile, WorkloadResult};
 
 /// The columns: the key's last part (the file's field), the header, the
 /// decimals shown, and where the value is.
@@ -13,7 +13,7 @@ type Column = (
     &'static str,
     &'static str,
     usize,
-    fn(&Implementation) -> Option<f64>,
+    fn(&ImplResult) -> Option<f64>,
 );
 
 const COLUMNS: [Column; 6] = [
@@ -58,7 +58,7 @@ pub(super) fn section(found: &Sourced<PeersFile>) -> String {
     out + &f.workloads.iter().map(workload).collect::<String>()
 }
 
-fn workload(w: &Workload) -> String {
+fn workload(w: &WorkloadResult) -> String {
     let out = el(
         "p",
         &[],

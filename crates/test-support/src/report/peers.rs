@@ -1,16 +1,17 @@
-//! The format of `reports/bench/peers.json`, which `compare` writes: the
-//! machine, the settings, and per workload each implementation's medians,
-//! its ratio to the reference and every round's `loadgen --json` report.
+//! The format of `reports/bench/peers.json`: the machine, the settings,
+//! and per workload each echo server's medians, its ratio to the
+//! reference and every round's `loadgen --json` report. Written by
+//! crates/bench's `compare`, read by the report page.
 //!
 //! Fields are in alphabetical order, the order the file has always had
 //! (it was written from `json!` maps, which sort their keys).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The whole file.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PeersFile {
     /// How long the run took, in seconds.
     pub elapsed_s: f64,
@@ -25,7 +26,7 @@ pub struct PeersFile {
 }
 
 /// The machine the run measured.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Machine {
     /// `sysconf(_SC_CLK_TCK)`: the unit of `/proc/PID/stat`'s CPU times.
     pub clock_ticks_per_s: u64,
@@ -42,7 +43,7 @@ pub struct Machine {
 }
 
 /// The run's settings (after `--quick` and the flags).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     /// Each round's measured window.
     pub duration_s: f64,
@@ -59,7 +60,7 @@ pub struct Settings {
 }
 
 /// One workload and every implementation's results under it.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadResult {
     /// Connections.
     pub connections: usize,
@@ -80,7 +81,7 @@ pub struct WorkloadResult {
 }
 
 /// One implementation under one workload.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImplResult {
     /// Rounds that failed (loadgen fatal, or connection errors).
     pub failed_rounds: usize,
@@ -88,12 +89,14 @@ pub struct ImplResult {
     pub median: Medians,
     /// The headline figure's median over the reference's (below 1 is better).
     pub ratio_vs_fastwebsockets: Option<f64>,
-    /// Every round's `loadgen --json` report, as it printed it.
+    /// Every round's `loadgen --json` report, as it printed it, or
+    /// `{"fatal": "..."}` where the round could not run: loadgen's JSON
+    /// has no type of its own (it is `json!`), and the file keeps it whole.
     pub rounds: Vec<Value>,
 }
 
 /// Medians of the rounds' figures (null where no round had one).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Medians {
     /// loadgen's CPU time over the window's.
     pub client_cpu_share: Option<f64>,
@@ -109,4 +112,20 @@ pub struct Medians {
     pub rss_per_connection: Option<f64>,
     /// Server CPU time per echoed message, in microseconds.
     pub server_cpu_us_per_msg: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::rewrite;
+
+    /// The report page's fixture: reading and writing it again loses and
+    /// adds nothing, and writes every object's fields in alphabetical
+    /// order, as `json!` did (a `Value` sorts its keys: serde_json without
+    /// `preserve_order`). The fixture itself lists `implementations` last.
+    #[test]
+    fn round_trips_the_written_format() {
+        let text = include_str!("../../../testee/tests/data/report/reports/bench/peers.json");
+        assert_eq!(rewrite::<PeersFile>(text), rewrite::<Value>(text));
+    }
 }
