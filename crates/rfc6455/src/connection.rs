@@ -23,6 +23,7 @@ use crate::output::{OutputQueue, ZERO_COPY_MIN};
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
 use std::io::IoSlice;
+use std::sync::Arc;
 
 /// Which end of the connection this is. It decides the masking direction
 /// (§5.1: clients mask, servers do not) and who closes TCP first (§7.1.1).
@@ -130,7 +131,8 @@ const RSV1: u8 = 0b100;
 #[derive(Debug)]
 pub struct Connection {
     role: Role,
-    config: Config,
+    /// Shared: one allocation for every connection a server makes.
+    config: Arc<Config>,
     input: BytesMut,
     output: OutputQueue,
     frame: Option<InFrame>,
@@ -152,13 +154,18 @@ impl Connection {
     /// A connection in the open state, right after an opening handshake
     /// that negotiated no extension.
     #[must_use]
-    pub fn new(role: Role, config: Config) -> Self {
+    pub fn new(role: Role, config: impl Into<Arc<Config>>) -> Self {
         Self::with_deflate(role, config, None)
     }
 
     /// A connection in the open state whose opening handshake agreed on
     /// permessage-deflate with these parameters (or on nothing, `None`).
     /// Compression level and threshold come from `config.deflate`.
+    ///
+    /// The config is held behind an [`Arc`]: connections made from one
+    /// `Arc<Config>` share it (a server's thousands of connections hold a
+    /// pointer each, not a copy); a `Config` given by value is moved into
+    /// one.
     ///
     /// ```
     /// use rfc6455::deflate::{DeflateConfig, DeflateParams};
@@ -175,7 +182,12 @@ impl Connection {
     /// # Ok::<(), rfc6455::Error>(())
     /// ```
     #[must_use]
-    pub fn with_deflate(role: Role, config: Config, params: Option<DeflateParams>) -> Self {
+    pub fn with_deflate(
+        role: Role,
+        config: impl Into<Arc<Config>>,
+        params: Option<DeflateParams>,
+    ) -> Self {
+        let config = config.into();
         let deflate = params.map(|p| {
             let settings = config.deflate.clone().unwrap_or_default();
             let (ours, theirs) = match role {

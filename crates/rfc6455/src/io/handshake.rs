@@ -13,6 +13,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -51,7 +52,7 @@ where
 /// [`accept`] with the given limits.
 pub fn accept_with_config<S>(
     stream: S,
-    config: Config,
+    config: impl Into<Arc<Config>>,
 ) -> impl Future<Output = Result<WebSocket<S>, Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -89,13 +90,14 @@ where
 /// ```
 pub fn accept_with_policy<S, F>(
     stream: S,
-    config: Config,
+    config: impl Into<Arc<Config>>,
     policy: F,
 ) -> impl Future<Output = Result<WebSocket<S>, Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&handshake::Request) -> Result<Option<String>, u16>,
 {
+    let config = config.into();
     let deadline = Instant::now() + config.handshake_timeout;
     let decide = move |request: &handshake::Request, _: &http::request::Parts| {
         std::future::ready(match policy(request) {
@@ -172,13 +174,14 @@ pub struct Accepted<A = SocketAddr> {
 pub fn accept_with_admission<S, A>(
     stream: S,
     peer: A,
-    config: Config,
+    config: impl Into<Arc<Config>>,
     admission: &Admission,
 ) -> impl Future<Output = Result<(WebSocket<S>, Accepted<A>), Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
     A: Clone + Send + Sync + 'static,
 {
+    let config = config.into();
     let deadline = Instant::now() + config.handshake_timeout;
     let admission = admission.clone();
     let decide = move |_: &handshake::Request, parts: &http::request::Parts| admission.admit(parts);
@@ -191,7 +194,7 @@ where
 pub(super) async fn accept_inner<S, A, D, Fut>(
     mut stream: S,
     peer: A,
-    config: Config,
+    config: Arc<Config>,
     deadline: Instant,
     decide: D,
 ) -> Result<(WebSocket<S>, Accepted<A>), Error>

@@ -90,7 +90,8 @@ type ErrorHook<A> = dyn Fn(&A, &Error) + Send + Sync;
 /// ```
 pub struct Server<L: Listener = TcpListener> {
     listener: L,
-    config: Config,
+    /// Shared by every connection (a pointer each, not a copy).
+    config: Arc<Config>,
     max_connections: usize,
     shutdown_timeout: Duration,
     admission: Admission,
@@ -188,7 +189,7 @@ impl<L: Listener> Server<L> {
     pub fn from_listener(listener: L, config: Config) -> Server<L> {
         Server {
             listener,
-            config,
+            config: Arc::new(config),
             max_connections: 10_000,
             shutdown_timeout: Duration::from_secs(10),
             admission: Admission::accept_all(),
@@ -378,7 +379,7 @@ impl<L: Listener> Server<L> {
                 }));
                 continue;
             };
-            let config = config.clone();
+            let config = Arc::clone(&config);
             let admission = admission.clone();
             let shared = Arc::clone(&shared);
             let going_away = signal.listener();

@@ -13,6 +13,7 @@ use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -148,7 +149,9 @@ where
 {
     /// Wraps a stream whose opening handshake is already done (for
     /// example one upgraded by an HTTP server).
-    pub fn from_raw(io: S, role: Role, config: Config) -> Self {
+    /// The config is shared when given as an `Arc<Config>` (see
+    /// [`Connection::with_deflate`]).
+    pub fn from_raw(io: S, role: Role, config: impl Into<Arc<Config>>) -> Self {
         Self::from_raw_with_deflate(io, role, config, None)
     }
 
@@ -157,7 +160,7 @@ where
     pub fn from_raw_with_deflate(
         io: S,
         role: Role,
-        config: Config,
+        config: impl Into<Arc<Config>>,
         deflate: Option<DeflateParams>,
     ) -> Self {
         WebSocket {
