@@ -5,13 +5,14 @@
 //! `127.0.0.1:9001`) answers every Text and Binary message with the same
 //! message, runs until killed, and logs one line per connection that ends
 //! in an error. With `--tls` it serves `wss://` with the certificate chain
-//! and private key in those PEM files.
+//! and private key in those PEM files. Both run through the library's
+//! [`Server`], as an application would.
 
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use std::net::SocketAddr;
+use rfc6455::{Listener, Server};
+use std::fmt::Debug;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
 
 /// The Autobahn Testsuite's server testee: an echo server (ws://, or wss://
 /// with --tls).
@@ -42,76 +43,45 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let listener = match TcpListener::bind(&addr).await {
-        Ok(listener) => listener,
+    // The library's `Server`, as an application runs it: its accept loop,
+    // limits and handshake timeout (which bounds the TLS handshake too).
+    let server = match Server::bind(&addr, testee::config()).await {
+        Ok(server) => server,
         Err(e) => {
             eprintln!("fuzzserver: cannot listen on {addr}: {e}");
             std::process::exit(1);
         }
     };
-    let scheme = if tls.is_some() { "wss" } else { "ws" };
-    eprintln!("fuzzserver: listening on {scheme}://{addr}");
-    loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = serve(stream, peer, tls).await {
-                        eprintln!("fuzzserver: {peer}: {e}");
-                    }
-                });
-            }
-            Err(e) => {
-                eprintln!("fuzzserver: accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        }
-    }
-}
-
-/// The handshakes (TLS when asked, then WebSocket's) in the task of the
-/// accept; the echo then gets a task of its own and this one ends. An idle
-/// connection so holds one task sized for the echo alone, not for the
-/// handshakes' state beside it.
-async fn serve(
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<rfc6455::tls::tokio_rustls::TlsAcceptor>,
-) -> Result<(), rfc6455::Error> {
-    stream.set_nodelay(true)?;
     match tls {
-        None => start_echo(stream, peer).await,
-        Some(acceptor) => {
-            // Bounded like the opening handshake: a peer that connects
-            // and says nothing must not hold the task forever.
-            let timeout = testee::config().handshake_timeout;
-            // Boxed, so that the accept's task is not sized for a TLS
-            // handshake while it is doing the plain one.
-            let tls = Box::pin(tokio::time::timeout(timeout, acceptor.accept(stream)))
-                .await
-                .map_err(|_| rfc6455::Error::Timeout {
-                    what: rfc6455::TimeoutKind::Handshake,
-                })??;
-            start_echo(tls, peer).await
-        }
+        None => serve(server, "ws", &addr).await,
+        Some(acceptor) => serve(server.tls(acceptor), "wss", &addr).await,
     }
 }
 
-async fn start_echo<S>(stream: S, peer: SocketAddr) -> Result<(), rfc6455::Error>
+/// Echoes on every connection `server` accepts, and logs each handshake
+/// or connection that ends in an error.
+async fn serve<L>(server: Server<L>, scheme: &str, addr: &str)
 where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    L: Listener,
+    L::Addr: Debug,
 {
-    let mut ws = rfc6455::accept_with_config(stream, testee::config()).await?;
-    // The block borrows `ws` where it captured it. An `async fn` taking
-    // the WebSocket by value would keep it twice in its state, the
-    // argument and the variable it is moved into (rust-lang/rust#62958),
-    // and every idle connection with it.
-    tokio::spawn(async move {
-        if let Err(e) = echo_messages(&mut ws).await {
-            eprintln!("fuzzserver: {peer}: {e}");
-        }
-    });
-    Ok(())
+    eprintln!("fuzzserver: listening on {scheme}://{addr}");
+    let server =
+        server.on_handshake_error(|peer, error| eprintln!("fuzzserver: {peer:?}: {error}"));
+    server
+        .serve(|mut ws, accepted| {
+            let peer = accepted.peer;
+            // The block borrows `ws` where it captured it. An `async fn`
+            // taking the WebSocket by value would keep it twice in its
+            // state, the argument and the variable it is moved into
+            // (rust-lang/rust#62958), and every idle connection with it.
+            async move {
+                if let Err(e) = echo_messages(&mut ws).await {
+                    eprintln!("fuzzserver: {peer:?}: {e}");
+                }
+            }
+        })
+        .await;
 }
 
 /// Echoes until the peer closes.
