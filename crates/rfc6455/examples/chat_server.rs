@@ -117,9 +117,9 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve(listener));
         let url = format!("ws://{addr}/");
-        let mut alice = rfc6455::connect(&url).await.unwrap();
-        let mut bob = rfc6455::connect(&url).await.unwrap();
-        let mut carol = rfc6455::connect(&url).await.unwrap();
+        let (mut alice, _) = rfc6455::connect(&url).await.unwrap();
+        let (mut bob, _) = rfc6455::connect(&url).await.unwrap();
+        let (mut carol, _) = rfc6455::connect(&url).await.unwrap();
         let alice_addr = alice.get_ref().tcp().local_addr().unwrap();
         let bob_addr = bob.get_ref().tcp().local_addr().unwrap();
         // Let the server subscribe all three before anyone speaks.

@@ -23,7 +23,7 @@ async fn run(
     url: &str,
     texts: impl IntoIterator<Item = String>,
 ) -> Result<Vec<String>, rfc6455::Error> {
-    let mut ws = rfc6455::connect(url).await?;
+    let (mut ws, _) = rfc6455::connect(url).await?;
     let mut replies = Vec::new();
     for text in texts {
         ws.send(Message::text(text)).await?;

@@ -50,7 +50,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve(listener));
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
         for msg in [Message::text("hello"), Message::binary(vec![0u8, 1, 255])] {
             ws.send(msg.clone()).await.unwrap();
             assert_eq!(ws.next().await.unwrap().unwrap(), msg);

@@ -90,11 +90,11 @@ mod tests {
         let handle = server.shutdown_handle();
         let serving = tokio::spawn(server.serve(route));
 
-        let mut chat = rfc6455::connect(format!("ws://{addr}/chat")).await.unwrap();
+        let (mut chat, _) = rfc6455::connect(format!("ws://{addr}/chat")).await.unwrap();
         chat.send(Message::text("hello")).await.unwrap();
         assert_eq!(chat.next().await.unwrap().unwrap(), Message::text("hello"));
 
-        let mut feed = rfc6455::connect(format!("ws://{addr}/feed")).await.unwrap();
+        let (mut feed, _) = rfc6455::connect(format!("ws://{addr}/feed")).await.unwrap();
         let first = tokio::time::timeout(Duration::from_secs(10), feed.next())
             .await
             .unwrap();

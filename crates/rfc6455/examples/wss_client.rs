@@ -53,7 +53,7 @@ async fn run(
     connector: Connector,
     texts: impl IntoIterator<Item = String>,
 ) -> Result<Vec<String>, rfc6455::Error> {
-    let mut ws = rfc6455::connect_with_connector(url, Config::default(), connector).await?;
+    let (mut ws, _) = rfc6455::connect_with_connector(url, Config::default(), connector).await?;
     let mut sent = 0;
     for text in texts {
         ws.feed(Message::text(text)).await?;

@@ -65,7 +65,7 @@
 //! # async fn run() -> Result<(), rfc6455::Error> {
 //! use futures_util::{SinkExt, StreamExt};
 //!
-//! let mut ws = rfc6455::connect("wss://example.com/chat").await?;
+//! let (mut ws, _) = rfc6455::connect("wss://example.com/chat").await?;
 //! ws.send(rfc6455::Message::text("hello over TLS")).await?;
 //! let reply = ws.next().await;
 //! # Ok(()) }

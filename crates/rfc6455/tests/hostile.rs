@@ -117,7 +117,7 @@ async fn echo_server(config: Config) -> Running {
 
 /// A normal client still gets its echo: the server survived.
 async fn assert_still_serving(addr: &str) {
-    let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
     ws.send(Message::text("still there?")).await.unwrap();
     let reply = tokio::time::timeout(Duration::from_secs(5), ws.next())
         .await
@@ -556,7 +556,7 @@ mod time {
         let running = echo_server(config).await;
         let addr = &running.addr;
         // Quiet but alive: our client answers the Pings, so it stays.
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
         let mut pings = 0;
         let start = Instant::now();
         while start.elapsed() < Duration::from_millis(1200) {
@@ -600,7 +600,7 @@ mod shutdown {
         let addr = running.addr.clone();
         let mut clients = Vec::new();
         for _ in 0..3 {
-            clients.push(rfc6455::connect(&format!("ws://{addr}/")).await.unwrap());
+            clients.push(rfc6455::connect(&format!("ws://{addr}/")).await.unwrap().0);
         }
         // A peer that never reads nor answers.
         let _mute = raw_client(&addr, &encoded(&request(&addr))).await;
@@ -757,7 +757,7 @@ mod client {
             answer
         })
         .await;
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
         let error = ws.next().await.unwrap().unwrap_err();
         assert_eq!(
             error.close_code(),
@@ -785,7 +785,7 @@ mod client {
             .max_message_size(1 << 20)
             .deflate(DeflateConfig::default());
         let before = rss();
-        let mut ws = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
+        let (mut ws, _) = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
             .await
             .unwrap();
         let error = ws.next().await.unwrap().unwrap_err();
@@ -1090,7 +1090,7 @@ mod never_reads {
                     server.write_all(then).await.unwrap();
                     server
                 });
-            Outcome::of(way, ws.unwrap()).await.assert_timed_out(what);
+            Outcome::of(way, ws.unwrap().0).await.assert_timed_out(what);
             drop(server);
         }
     }

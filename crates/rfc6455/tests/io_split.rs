@@ -178,7 +178,7 @@ async fn split_over_loopback_tcp() {
         drop(tx);
         answering.await.unwrap().unwrap();
     });
-    let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
     for i in 0..100 {
         ws.send(Message::text(format!("{i}"))).await.unwrap();
         match ws.next().await {

@@ -34,7 +34,7 @@ async fn the_ported_echo_server_echoes_data_and_closes_cleanly() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener));
 
-    let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
     // A Ping is answered by the library, not forwarded by the filter.
     ws.send(Message::ping(&b"are you there"[..])).await.unwrap();
     assert_eq!(

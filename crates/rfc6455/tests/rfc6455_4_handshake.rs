@@ -1019,7 +1019,7 @@ mod s4_2_2_server_answers {
         let request = server_ok(&head(RFC_REQUEST));
         let mut out = Vec::new();
         request
-            .accept_with_headers(Some("chat"), &[("Set-Cookie", "id=7")], &mut out)
+            .accept_with_headers(Some("chat"), None, &[("Set-Cookie", "id=7")], &mut out)
             .unwrap();
         assert!(String::from_utf8(out)
             .unwrap()
@@ -1036,7 +1036,7 @@ mod s4_2_2_server_answers {
             ("Bad Name", "x"),
         ] {
             assert!(matches!(
-                request.accept_with_headers(None, &[header], &mut out),
+                request.accept_with_headers(None, None, &[header], &mut out),
                 Err(HandshakeError::Malformed(_))
             ));
         }

@@ -136,7 +136,7 @@ async fn section_4_1_connect_with_an_http_request_keeps_its_fields() {
         .header("Sec-WebSocket-Protocol", "chat.v2, chat.v1")
         .body(())
         .unwrap();
-    let mut ws = rfc6455::connect(request).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(request).await.unwrap();
     assert_eq!(ws.protocol(), Some("chat.v1"));
     ws.send(Message::text("hi")).await.unwrap();
     assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hi"));
@@ -172,13 +172,13 @@ async fn connect_takes_every_kind_of_request() {
         }
     });
     for request in requests {
-        let mut ws = rfc6455::connect(request).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(request).await.unwrap();
         ws.close(rfc6455::CloseCode::NORMAL, "").await.unwrap();
     }
     // And straight from a `&String` and a `String`, as before the trait.
-    let mut ws = rfc6455::connect(&url).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(&url).await.unwrap();
     ws.close(rfc6455::CloseCode::NORMAL, "").await.unwrap();
-    let mut ws = rfc6455::connect(url).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(url).await.unwrap();
     ws.close(rfc6455::CloseCode::NORMAL, "").await.unwrap();
     server.await.unwrap();
 }

@@ -416,7 +416,7 @@ mod round_trip {
                 }
             }
         });
-        let mut ws = rfc6455::connect_with_config(&format!("ws://{addr}/"), deflate_config())
+        let (mut ws, _) = rfc6455::connect_with_config(&format!("ws://{addr}/"), deflate_config())
             .await
             .unwrap();
         let big = "x".repeat(200_000);

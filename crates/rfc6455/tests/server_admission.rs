@@ -109,7 +109,7 @@ async fn next_text<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocket<S>) -> 
 
 /// A client still gets its greeting and echo: the server survived.
 async fn assert_still_serving(addr: std::net::SocketAddr) {
-    let mut ws = rfc6455::connect(format!("ws://{addr}/ok")).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(format!("ws://{addr}/ok")).await.unwrap();
     next_text(&mut ws).await;
     ws.send(Message::text("still there?")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "still there?");
@@ -187,10 +187,9 @@ async fn refusals_are_full_responses() {
 }
 
 /// §4.2.2 items 4–5: an accepted request's 101 carries the hook's
-/// `Set-Cookie` and subprotocol beside permessage-deflate (RFC 7692),
-/// and the handler sees the request, the cookie and the hook's value.
-/// (`connect` does not hand back the response's fields, so the 101 is
-/// read raw and checked by the client's own parser.)
+/// `Set-Cookie` and subprotocol beside permessage-deflate (RFC 7692), our
+/// client hands that answer back, and the handler sees the request, the
+/// cookie and the hook's value.
 #[tokio::test]
 async fn accept_adds_fields_beside_deflate_and_the_handler_sees_the_request() {
     let config = Config::default().deflate(DeflateConfig::default());
@@ -201,22 +200,15 @@ async fn accept_adds_fields_beside_deflate_and_the_handler_sees_the_request() {
         .with_deflate(DeflateConfig::default())
         .with_header("Authorization", "Bearer ada")
         .with_header("Cookie", "theme=dark");
-    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-    let response = exchange(&mut stream, &encoded(&request)).await;
-    let head = format!("{}\r\n\r\n", response.head);
-    let (checked, _) = request
-        .parse_response(head.as_bytes(), &config)
-        .unwrap()
-        .expect("a complete head");
+    let (mut ws, response) = rfc6455::connect_with_config(request, config).await.unwrap();
+    assert_eq!(response.status, 101);
     assert_eq!(
-        checked.header("set-cookie"),
+        response.header("set-cookie"),
         Some(&b"session=ada; HttpOnly"[..])
     );
-    assert_eq!(checked.protocol.as_deref(), Some("chat.v2"));
-    assert!(checked.deflate.is_some(), "{head}");
-
-    let mut ws =
-        WebSocket::from_raw_with_deflate(stream, rfc6455::Role::Client, config, checked.deflate);
+    assert_eq!(response.protocol.as_deref(), Some("chat.v2"));
+    assert_eq!(ws.protocol(), Some("chat.v2"));
+    assert!(response.deflate.is_some(), "{response:?}");
     assert_eq!(
         next_text(&mut ws).await,
         "/chat?room=7 Some(\"chat.v2\") Some(\"theme=dark\") Some(\"ada\")"
@@ -315,7 +307,7 @@ async fn accept_with_admission_on_one_stream() {
         .header("Authorization", "Bearer ada")
         .body(())
         .unwrap();
-    let mut ws = rfc6455::connect(request).await.unwrap();
+    let (mut ws, _) = rfc6455::connect(request).await.unwrap();
     let results = server.await.unwrap();
     assert!(
         matches!(
@@ -343,7 +335,7 @@ async fn echo_over_a_unix_socket() {
     let running = serve(server);
     let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
     let request = ClientRequest::new("localhost", "/ok?via=unix");
-    let mut ws = rfc6455::client_handshake(stream, &request, Config::default())
+    let (mut ws, _) = rfc6455::client_handshake(stream, &request, Config::default())
         .await
         .unwrap();
     assert_eq!(next_text(&mut ws).await, "/ok?via=unix None None None");
@@ -410,7 +402,7 @@ mod tls {
         tokio::time::sleep(Duration::from_millis(200)).await;
 
         let url = format!("wss://localhost:{port}/ok?tls=1");
-        let mut ws =
+        let (mut ws, _) =
             rfc6455::connect_with_connector(url.as_str(), Config::default(), pki.connector())
                 .await
                 .unwrap();
@@ -439,7 +431,7 @@ async fn over_the_limit_is_503_with_a_reason() {
         .max_connections(1);
     let running = serve(server);
     let addr = running.addr.to_string();
-    let _held = rfc6455::connect(format!("ws://{addr}/")).await.unwrap();
+    let (_held, _) = rfc6455::connect(format!("ws://{addr}/")).await.unwrap();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = read_head(&mut stream).await;
     assert!(head.starts_with("HTTP/1.1 503 "), "{head}");

@@ -128,7 +128,7 @@ fn soak(first_message: Option<usize>) {
         let start = Instant::now();
         let mut held = Vec::with_capacity(connections);
         while held.len() < connections {
-            let mut ws = rfc6455::connect(&url).await.unwrap();
+            let (mut ws, _) = rfc6455::connect(&url).await.unwrap();
             if let Some(size) = first_message {
                 let message = Message::binary(vec![0x5a; size]);
                 ws.send(message.clone()).await.unwrap();

@@ -27,7 +27,7 @@ async fn echo_round_trips(
     pki: &Pki,
     served: &mut tokio::sync::mpsc::UnboundedReceiver<Served>,
 ) {
-    let mut ws = rfc6455::connect_with_connector(url, Config::default(), pki.connector())
+    let (mut ws, _) = rfc6455::connect_with_connector(url, Config::default(), pki.connector())
         .await
         .expect("wss:// connect");
     assert!(ws.get_ref().is_tls());
@@ -98,7 +98,7 @@ async fn echo_over_wss_with_deflate() {
     let (port, mut served) = echo_server(pki.acceptor(), config.clone(), 1).await;
     within("deflate echo", async {
         let url = format!("wss://localhost:{port}");
-        let mut ws = rfc6455::connect_with_connector(&url, config, pki.connector())
+        let (mut ws, _) = rfc6455::connect_with_connector(&url, config, pki.connector())
             .await
             .unwrap();
         let text = "compressible ".repeat(10_000);

@@ -171,7 +171,7 @@ async fn our_client_to_a_python_wss_server() {
 
     let url = format!("wss://localhost:{port}/");
     tokio::time::timeout(LIMIT, async {
-        let mut ws = rfc6455::connect_with_connector(&url, deflate_config(), pki.connector())
+        let (mut ws, _) = rfc6455::connect_with_connector(&url, deflate_config(), pki.connector())
             .await
             .expect("wss:// connect to python");
         let large: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();

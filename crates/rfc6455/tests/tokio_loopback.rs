@@ -70,7 +70,7 @@ mod s4_opening_handshake {
     #[tokio::test]
     async fn client_and_server_echo() {
         let (addr, server) = one_server(echo).await;
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/echo"))
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/echo"))
             .await
             .unwrap();
         ws.send(Message::text("hello")).await.unwrap();
@@ -108,7 +108,7 @@ mod s4_opening_handshake {
             read_to_eof(&mut stream).await;
         })
         .await;
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
         assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("first"));
     }
 
@@ -246,7 +246,7 @@ mod s7_closing {
                 |mut ws| async move { ws.close(CloseCode::GOING_AWAY, "shutting down").await },
             )
             .await;
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
         let msg = ws.next().await.unwrap().unwrap();
         assert!(matches!(msg, Message::Close(Some(f)) if f.code == CloseCode::GOING_AWAY));
         assert!(ws.next().await.is_none());
@@ -292,7 +292,7 @@ mod s7_closing {
     #[tokio::test]
     async fn send_after_close_is_an_error() {
         let (addr, _server) = one_server(echo).await;
-        let mut ws = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
+        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
         ws.close(CloseCode::NORMAL, "").await.unwrap();
         assert!(matches!(
             ws.send(Message::text("late")).await,

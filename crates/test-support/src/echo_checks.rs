@@ -27,7 +27,7 @@ where
 /// handshake completes; with permessage-deflate negotiated.
 pub async fn round_trip(addr: SocketAddr) {
     let config = Config::default().deflate(DeflateConfig::default());
-    let mut ws = rfc6455::connect_with_config(format!("ws://{addr}/"), config)
+    let (mut ws, _) = rfc6455::connect_with_config(format!("ws://{addr}/"), config)
         .await
         .expect("the opening handshake");
     for msg in [

@@ -468,7 +468,7 @@ impl ClientRequest {
 ///     .header("Sec-WebSocket-Protocol", "chat")
 ///     .body(())
 ///     .expect("a valid request");
-/// let ws = rfc6455::connect(request).await?;
+/// let (ws, _) = rfc6455::connect(request).await?;
 /// assert_eq!(ws.protocol(), Some("chat"));
 /// # Ok(()) }
 /// ```

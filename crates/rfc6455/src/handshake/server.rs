@@ -296,20 +296,39 @@ impl Request {
         self.respond(protocol, deflate, &[], out)
     }
 
-    /// Like [`Request::accept`], with extra header fields (such as
-    /// `Set-Cookie`) after the handshake's own.
+    /// Like [`Request::accept_with_deflate`], with extra header fields
+    /// (such as `Set-Cookie`) after the handshake's own: adding fields
+    /// never turns compression off.
     ///
     /// Nothing is written, and the error is
     /// [`HandshakeError::Malformed`], if a name is not a token or is a field
     /// the handshake writes itself, or a value holds a control character
     /// such as CR or LF.
+    ///
+    /// ```
+    /// use rfc6455::deflate::DeflateConfig;
+    /// use rfc6455::handshake::parse_request;
+    /// use rfc6455::Config;
+    /// # let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\
+    /// #     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+    /// #     Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+    /// let (request, _) = parse_request(wire, &Config::default())?.unwrap();
+    /// let params = request.negotiate_deflate(&DeflateConfig::default());
+    /// let mut out = Vec::new();
+    /// request.accept_with_headers(None, params.as_ref(), &[("Set-Cookie", "id=7")], &mut out)?;
+    /// let head = String::from_utf8(out).unwrap();
+    /// assert!(head.contains("Sec-WebSocket-Extensions: permessage-deflate\r\n"));
+    /// assert!(head.ends_with("Set-Cookie: id=7\r\n\r\n"));
+    /// # Ok::<(), rfc6455::HandshakeError>(())
+    /// ```
     pub fn accept_with_headers(
         &self,
         protocol: Option<&str>,
+        deflate: Option<&DeflateParams>,
         headers: &[(&str, &str)],
         out: &mut Vec<u8>,
     ) -> Result<(), HandshakeError> {
-        self.respond(protocol, None, headers, out)
+        self.respond(protocol, deflate, headers, out)
     }
 
     pub(super) fn respond(

@@ -7,7 +7,7 @@ use crate::connection::Role;
 use crate::deflate::DeflateParams;
 use crate::error::{Error, HandshakeError};
 use crate::handshake::{
-    self, Accept, Admission, ClientRequest, Decision, IntoClientRequest, Refusal,
+    self, Accept, Admission, ClientRequest, Decision, IntoClientRequest, Refusal, ServerResponse,
 };
 use std::future::Future;
 use std::net::SocketAddr;
@@ -331,7 +331,9 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 
 /// Connects to a `ws://` or `wss://host[:port][/path][?query]` URL with
 /// the default [`Config`] and runs the client's opening handshake (RFC 6455
-/// §4.1).
+/// §4.1). Returns the `WebSocket` and the server's 101 answer: its header
+/// fields (`Set-Cookie`, say), the subprotocol and the extension it
+/// selected (§4.2.2 item 5), as [`ServerResponse`].
 ///
 /// `request` is a URL (`&str`, `String`, `http::Uri`), an
 /// `http::Request<()>` carrying extra fields (`Authorization`, `Cookie`,
@@ -348,7 +350,7 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 /// ```no_run
 /// # async fn run() -> Result<(), rfc6455::Error> {
 /// use futures_util::{SinkExt, StreamExt};
-/// let mut ws = rfc6455::connect("ws://127.0.0.1:9001/chat").await?;
+/// let (mut ws, _response) = rfc6455::connect("ws://127.0.0.1:9001/chat").await?;
 /// ws.send(rfc6455::Message::text("hello")).await?;
 /// let reply = ws.next().await;
 ///
@@ -357,10 +359,15 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 ///     .header("Cookie", "session=1")
 ///     .body(())
 ///     .expect("a valid request");
-/// let ws = rfc6455::connect(request).await?;
+/// let (ws, response) = rfc6455::connect(request).await?;
+/// // The server's 101, with the fields it added (a cookie, say).
+/// let cookie = response.header("set-cookie");
+/// assert_eq!(ws.protocol(), response.protocol.as_deref());
 /// # Ok(()) }
 /// ```
-pub async fn connect(request: impl IntoClientRequest) -> Result<WebSocket<MaybeTlsStream>, Error> {
+pub async fn connect(
+    request: impl IntoClientRequest,
+) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
     connect_with_config(request, Config::default()).await
 }
 
@@ -369,7 +376,7 @@ pub async fn connect(request: impl IntoClientRequest) -> Result<WebSocket<MaybeT
 pub async fn connect_with_config(
     request: impl IntoClientRequest,
     config: Config,
-) -> Result<WebSocket<MaybeTlsStream>, Error> {
+) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
     connect_with_connector(request, config, Connector::default()).await
 }
 
@@ -381,7 +388,7 @@ pub async fn connect_with_connector(
     request: impl IntoClientRequest,
     config: Config,
     connector: Connector,
-) -> Result<WebSocket<MaybeTlsStream>, Error> {
+) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
     let mut request = request.into_client_request()?;
     if request.deflate().is_none() {
         if let Some(deflate) = &config.deflate {
@@ -406,12 +413,13 @@ pub async fn connect_with_connector(
 
 /// Runs the client's opening handshake for `request` over an already
 /// connected `stream` (for example a TLS stream), without a timeout of its
-/// own (wrap it in `tokio::time::timeout`).
+/// own (wrap it in `tokio::time::timeout`). Returns the `WebSocket` and the
+/// server's 101 answer, as [`connect`] does.
 pub async fn client_handshake<S>(
     mut stream: S,
     request: &ClientRequest,
     config: Config,
-) -> Result<WebSocket<S>, Error>
+) -> Result<(WebSocket<S>, ServerResponse), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -425,10 +433,10 @@ where
         if let Some((response, used)) = request.parse_response(&buf, &config)? {
             let mut ws =
                 WebSocket::from_raw_with_deflate(stream, Role::Client, config, response.deflate);
-            ws.set_protocol(response.protocol);
+            ws.set_protocol(response.protocol.clone());
             // A server may send its first frames right behind the 101.
             ws.connection_mut().receive(&buf[used..]);
-            return Ok(ws);
+            return Ok((ws, response));
         }
     }
 }

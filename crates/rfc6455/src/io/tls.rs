@@ -25,7 +25,7 @@
 //!     roots.add(cert?)?;
 //! }
 //! let connector = Connector::Rustls(client_config(roots));
-//! let ws = rfc6455::connect_with_connector(
+//! let (ws, _) = rfc6455::connect_with_connector(
 //!     "wss://localhost:9443/chat",
 //!     rfc6455::Config::default(),
 //!     connector,

@@ -342,7 +342,12 @@ fn check_rebuilt_request(request: &Request) {
     }
     let mut answer = Vec::new();
     again
-        .accept_with_headers(unique.first().map(String::as_str), &extra, &mut answer)
+        .accept_with_headers(
+            unique.first().map(String::as_str),
+            None,
+            &extra,
+            &mut answer,
+        )
         .expect("fields the client could send, the server can");
     let (response, _) = client
         .parse_response(&answer, &roomy)

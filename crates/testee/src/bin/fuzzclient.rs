@@ -67,7 +67,7 @@ async fn run(base: &str, agent: &str, connector: &Connector) -> Result<(), rfc64
         }
     }
     let url = format!("{base}/updateReports?agent={agent}");
-    let mut ws =
+    let (mut ws, _) =
         rfc6455::connect_with_connector(&url, Config::default(), connector.clone()).await?;
     while let Some(msg) = ws.next().await {
         msg?;
@@ -78,7 +78,7 @@ async fn run(base: &str, agent: &str, connector: &Connector) -> Result<(), rfc64
 
 async fn case_count(base: &str, connector: &Connector) -> Result<u32, rfc6455::Error> {
     let url = format!("{base}/getCaseCount");
-    let mut ws =
+    let (mut ws, _) =
         rfc6455::connect_with_connector(&url, Config::default(), connector.clone()).await?;
     let mut count = None;
     while let Some(msg) = ws.next().await {
@@ -92,7 +92,8 @@ async fn case_count(base: &str, connector: &Connector) -> Result<u32, rfc6455::E
 }
 
 async fn echo(url: &str, connector: &Connector) -> Result<(), rfc6455::Error> {
-    let mut ws = rfc6455::connect_with_connector(url, testee::config(), connector.clone()).await?;
+    let (mut ws, _) =
+        rfc6455::connect_with_connector(url, testee::config(), connector.clone()).await?;
     while let Some(msg) = ws.next().await {
         let msg = msg?;
         if msg.is_data() {
