@@ -145,9 +145,12 @@ pub struct Connection {
     /// of both directions is hundreds of bytes.
     deflate: Option<Box<Deflate>>,
     /// Automatic Pongs queued since the output was last drained.
-    queued_pongs: usize,
+    /// (A `u32`, packed beside the flags: every idle connection holds it.)
+    queued_pongs: u32,
     /// The Pong for the latest Ping, once `max_queued_pongs` are queued.
-    deferred_pong: Option<Bytes>,
+    /// Boxed: rare, and a pointer is a quarter of a `Bytes` in every
+    /// connection.
+    deferred_pong: Option<Box<Bytes>>,
 }
 
 impl Connection {
@@ -518,13 +521,13 @@ impl Connection {
                     if self.pending_output().is_empty() {
                         self.queued_pongs = 0;
                     }
-                    if self.queued_pongs < self.config.max_queued_pongs.max(1) {
-                        self.queued_pongs += 1;
+                    if (self.queued_pongs as usize) < self.config.max_queued_pongs.max(1) {
+                        self.queued_pongs = self.queued_pongs.saturating_add(1);
                         self.write_frame(OpCode::Pong, &payload);
                     } else {
                         // §5.5.3: answering only the most recent Ping is
                         // enough; it goes out once the output drains.
-                        self.deferred_pong = Some(payload.clone());
+                        self.deferred_pong = Some(Box::new(payload.clone()));
                     }
                 }
                 Ok(Message::Ping(payload))
@@ -614,7 +617,7 @@ impl Connection {
 
     fn write_deferred_pong(&mut self) {
         if let Some(payload) = self.deferred_pong.take() {
-            self.queued_pongs += 1;
+            self.queued_pongs = self.queued_pongs.saturating_add(1);
             self.write_frame(OpCode::Pong, &payload);
         }
     }

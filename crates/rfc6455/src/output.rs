@@ -36,15 +36,23 @@ pub(crate) struct OutputQueue {
     buf: Vec<u8>,
     /// Bytes at the front of `buf` already written; at most `shared[0].at`.
     pos: usize,
-    shared: VecDeque<Shared>,
-    /// The sum of `shared[i].bytes.len()`.
-    shared_len: usize,
+    /// Boxed, and there only while big payloads wait: a pointer in every
+    /// idle connection rather than an empty queue and its length.
+    shared: Option<Box<SharedQueue>>,
+}
+
+/// The payloads queued without a copy, and their total length.
+#[derive(Debug, Default)]
+struct SharedQueue {
+    queue: VecDeque<Shared>,
+    /// The sum of `queue[i].bytes.len()`.
+    len: usize,
 }
 
 impl OutputQueue {
     /// Bytes queued and not yet written.
     pub(crate) fn len(&self) -> usize {
-        self.buf.len() - self.pos + self.shared_len
+        self.buf.len() - self.pos + self.shared.as_ref().map_or(0, |shared| shared.len)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -61,16 +69,20 @@ impl OutputQueue {
         if bytes.is_empty() {
             return;
         }
-        self.shared_len += bytes.len();
-        self.shared.push_back(Shared {
-            at: self.buf.len(),
-            bytes,
-        });
+        let at = self.buf.len();
+        let shared = self.shared.get_or_insert_default();
+        shared.len += bytes.len();
+        shared.queue.push_back(Shared { at, bytes });
+    }
+
+    /// The zero-copy payloads, oldest first.
+    fn shared(&self) -> impl Iterator<Item = &Shared> + Clone + '_ {
+        self.shared.iter().flat_map(|shared| shared.queue.iter())
     }
 
     /// The oldest contiguous piece; empty only if nothing is queued.
     pub(crate) fn chunk(&self) -> &[u8] {
-        match self.shared.front() {
+        match self.shared().next() {
             Some(first) if self.pos < first.at => &self.buf[self.pos..first.at],
             Some(first) => &first.bytes,
             None => &self.buf[self.pos..],
@@ -79,11 +91,11 @@ impl OutputQueue {
 
     /// Every piece, oldest first, none empty.
     pub(crate) fn chunks(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        let ats = self.shared.iter().map(|s| s.at);
+        let ats = self.shared().map(|s| s.at);
         let starts = std::iter::once(self.pos).chain(ats.clone());
         let ends = ats.chain(std::iter::once(self.buf.len()));
         let owned = starts.zip(ends).map(|(from, to)| &self.buf[from..to]);
-        let shared = self.shared.iter().map(|s| Some(&s.bytes[..]));
+        let shared = self.shared().map(|s| Some(&s.bytes[..]));
         owned
             .zip(shared.chain(std::iter::once(None)))
             .flat_map(|(run, shared)| [Some(run), shared])
@@ -105,22 +117,28 @@ impl OutputQueue {
     /// if nothing is left.
     pub(crate) fn advance(&mut self, mut n: usize) -> bool {
         while n > 0 {
-            match self.shared.front_mut() {
-                Some(first) if self.pos < first.at => {
-                    let k = n.min(first.at - self.pos);
+            match self.shared.as_deref_mut() {
+                Some(SharedQueue { queue, .. })
+                    if queue.front().is_some_and(|first| self.pos < first.at) =>
+                {
+                    let at = queue.front().map_or(self.pos, |first| first.at);
+                    let k = n.min(at - self.pos);
                     self.pos += k;
                     n -= k;
                 }
-                Some(first) => {
+                Some(SharedQueue { queue, len }) if !queue.is_empty() => {
+                    let Some(first) = queue.front_mut() else {
+                        break;
+                    };
                     let k = n.min(first.bytes.len());
                     first.bytes.advance(k);
-                    self.shared_len -= k;
+                    *len -= k;
                     n -= k;
                     if first.bytes.is_empty() {
-                        self.shared.pop_front();
+                        queue.pop_front();
                     }
                 }
-                None => {
+                _ => {
                     self.pos = (self.pos + n).min(self.buf.len());
                     n = 0;
                 }
@@ -133,9 +151,7 @@ impl OutputQueue {
             // go idle: the queue of zero-copy payloads (big messages only;
             // one small allocation per write of them), and a coalesced
             // buffer far bigger than small messages need.
-            if self.shared.capacity() != 0 {
-                self.shared = VecDeque::new();
-            }
+            self.shared = None;
             if self.buf.capacity() > KEEP_EMPTY {
                 self.buf = Vec::new();
             }
@@ -144,7 +160,11 @@ impl OutputQueue {
         if self.pos > self.buf.len() / 2 {
             // Keep the buffer from growing while the peer reads slowly.
             self.buf.drain(..self.pos);
-            for s in &mut self.shared {
+            for s in self
+                .shared
+                .iter_mut()
+                .flat_map(|shared| shared.queue.iter_mut())
+            {
                 s.at -= self.pos;
             }
             self.pos = 0;
@@ -188,7 +208,7 @@ mod tests {
         q.buf_mut().extend_from_slice(&vec![2; KEEP_EMPTY + 1]);
         q.push_shared(Bytes::from(vec![3; 20]));
         assert!(q.advance(KEEP_EMPTY + 21));
-        assert_eq!((q.buf.capacity(), q.shared.capacity()), (0, 0));
+        assert_eq!((q.buf.capacity(), q.shared.is_none()), (0, true));
     }
 
     #[test]
@@ -224,7 +244,7 @@ mod tests {
                 assert_eq!(all(&q), expected[written.len()..], "step {step}");
             }
             assert_eq!(written, expected, "step {step}");
-            assert_eq!(q.shared.capacity(), 0, "nothing kept once written");
+            assert!(q.shared.is_none(), "nothing kept once written");
             assert!(q.buf.capacity() > 0, "the buffer is kept for reuse");
         }
     }

@@ -3,6 +3,9 @@
 //! (`idle_connections`), and connections that each sent one 64 KiB message
 //! and got its echo before going quiet (`idle_after_a_big_message`: the
 //! read buffer that message needed must not stay with the connection).
+//! Each request carries what a browser's does (a path, a cookie, an
+//! origin, an agent), and each handler keeps its [`Accepted`] request for
+//! as long as its connection lives, as an application's would.
 //! Opt-in (each opens 10,000 sockets on each side):
 //!
 //! ```sh
@@ -68,12 +71,15 @@ fn soak_server_process() {
             handle.shutdown();
         });
         server
-            .serve(|mut ws, _| async move {
+            .serve(|mut ws, accepted| async move {
+                // A handler keeps what it was accepted with (path,
+                // cookies, peer) for as long as the connection lives.
                 while let Some(Ok(msg)) = ws.next().await {
                     if msg.is_data() && ws.send(msg).await.is_err() {
                         break;
                     }
                 }
+                assert_eq!(accepted.request.uri.path(), "/soak");
             })
             .await;
     });
@@ -117,18 +123,27 @@ fn soak(first_message: Option<usize>) {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let per_connection = runtime.block_on(async {
-        let url = format!("ws://{addr}/");
+        let url = format!("ws://{addr}/soak");
+        // What a browser's request brings: a cookie, an origin, an agent.
+        let request = || {
+            http::Request::get(&url)
+                .header("Cookie", "session=3f9a1c0b7d2e4f6a8b1c; theme=dark")
+                .header("Origin", "https://app.example.com")
+                .header("User-Agent", "soak/1.0 (rfc6455 test)")
+                .body(())
+                .unwrap()
+        };
         // Warm the server up (its runtime, allocator arenas) first.
         let mut warm = Vec::new();
         for _ in 0..10 {
-            warm.push(rfc6455::connect(&url).await.unwrap());
+            warm.push(rfc6455::connect(request()).await.unwrap());
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         let before = rss_of(pid);
         let start = Instant::now();
         let mut held = Vec::with_capacity(connections);
         while held.len() < connections {
-            let (mut ws, _) = rfc6455::connect(&url).await.unwrap();
+            let (mut ws, _) = rfc6455::connect(request()).await.unwrap();
             if let Some(size) = first_message {
                 let message = Message::binary(vec![0x5a; size]);
                 ws.send(message.clone()).await.unwrap();

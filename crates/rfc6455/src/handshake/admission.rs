@@ -591,6 +591,58 @@ pub(crate) fn to_parts(request: &Request) -> Result<http::request::Parts, Handsh
     Ok(parts)
 }
 
+/// The fields the opening handshake itself consumes (RFC 6455 §4.2.1):
+/// their outcome is the 101 answer, the subprotocol and the extensions
+/// agreed on, which [`Accepted`](crate::Accepted) holds.
+const CONSUMED_FIELDS: [HeaderName; 6] = [
+    http::header::UPGRADE,
+    http::header::CONNECTION,
+    http::header::SEC_WEBSOCKET_KEY,
+    http::header::SEC_WEBSOCKET_VERSION,
+    http::header::SEC_WEBSOCKET_EXTENSIONS,
+    http::header::SEC_WEBSOCKET_PROTOCOL,
+];
+
+/// The request as an accepted connection's handler keeps it, for as long
+/// as the connection lives: what the application needs (method, URI,
+/// `Host`, `Cookie`, `Authorization`, `Origin`...), not the handshake's
+/// own fields, in a header map sized for what is left; its extensions
+/// are those the admission hook added.
+pub(crate) fn for_the_handler(
+    parts: http::request::Parts,
+    extensions: http::Extensions,
+) -> http::request::Parts {
+    let http::request::Parts {
+        method,
+        uri,
+        version,
+        headers: all,
+        ..
+    } = parts;
+    let kept = all
+        .keys()
+        .filter(|name| !CONSUMED_FIELDS.contains(name))
+        .map(|name| all.get_all(name).iter().count())
+        .sum();
+    let mut headers = HeaderMap::with_capacity(kept);
+    let mut current = None;
+    for (name, value) in all {
+        if let Some(name) = name {
+            current = (!CONSUMED_FIELDS.contains(&name)).then_some(name);
+        }
+        if let Some(name) = &current {
+            headers.append(name.clone(), value);
+        }
+    }
+    let (mut kept_parts, ()) = http::Request::new(()).into_parts();
+    kept_parts.method = method;
+    kept_parts.uri = uri;
+    kept_parts.version = version;
+    kept_parts.headers = headers;
+    kept_parts.extensions = extensions;
+    kept_parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,6 +661,21 @@ mod tests {
         let text = String::from_utf8(bytes.to_vec()).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         (head.to_owned(), body.to_owned())
+    }
+
+    #[test]
+    fn the_handler_keeps_the_request_without_the_handshake_fields() {
+        let parts = to_parts(&request()).unwrap();
+        assert_eq!(parts.headers.len(), 8);
+        let mut extensions = http::Extensions::new();
+        extensions.insert(7_u8);
+        let kept = for_the_handler(parts, extensions);
+        assert_eq!(kept.uri, "/chat?room=1");
+        assert_eq!(kept.method, http::Method::GET);
+        let names: Vec<_> = kept.headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["host", "cookie"]);
+        assert_eq!(kept.headers["cookie"], "a=1");
+        assert_eq!(kept.extensions.get::<u8>(), Some(&7));
     }
 
     #[test]

@@ -117,10 +117,14 @@ where
 #[non_exhaustive]
 pub struct Accepted<A = SocketAddr> {
     /// The request head: method, URI (path and query: route on
-    /// `request.uri.path()`), version and every header field (`Cookie`,
-    /// `Authorization`, `Origin`...). Its extensions hold the peer's
-    /// address and what the admission hook added
-    /// ([`Accept::extension`]).
+    /// `request.uri.path()`), version and the header fields an application
+    /// reads (`Host`, `Cookie`, `Authorization`, `Origin`...). The fields
+    /// of the handshake itself (`Upgrade`, `Connection`,
+    /// `Sec-WebSocket-Key`, `-Version`, `-Extensions`, `-Protocol`) are
+    /// left out: the admission hook saw them, and what they agreed is in
+    /// [`protocol`](Self::protocol) and [`deflate`](Self::deflate). Its
+    /// extensions hold what the hook added ([`Accept::extension`]).
+    /// Kept for as long as the connection lives, so it holds only this.
     pub request: http::request::Parts,
     /// The peer's address.
     pub peer: A,
@@ -245,7 +249,7 @@ where
         }
         stream.write_all(&response).await?;
         stream.flush().await?;
-        parts.extensions.extend(accept.take_extensions());
+        let parts = handshake::for_the_handler(parts, accept.take_extensions());
         let protocol = accept.selected_protocol().map(str::to_owned);
         Ok((buf, used, deflate, protocol, parts))
     };

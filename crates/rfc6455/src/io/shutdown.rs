@@ -1,16 +1,24 @@
 //! A shutdown signal many connections can wait on without a task each.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
 
 /// Fired once; wakes every [`Listener`] that polled it.
 #[derive(Debug, Default)]
 pub(crate) struct Signal {
     fired: AtomicBool,
-    next_id: AtomicU64,
-    wakers: Mutex<HashMap<u64, Waker>>,
+    wakers: Mutex<Wakers>,
+}
+
+/// The waker of each listener, in the slot it got when it was made; a
+/// dropped listener's slot goes to the next one. A slot is a waker's 16
+/// bytes, and the table grows by an eighth, not by doubling: every open
+/// connection of a server holds one.
+#[derive(Debug, Default)]
+struct Wakers {
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
 }
 
 impl Signal {
@@ -18,11 +26,19 @@ impl Signal {
         Arc::new(Signal::default())
     }
 
+    fn wakers(&self) -> MutexGuard<'_, Wakers> {
+        self.wakers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub(crate) fn fire(&self) {
         self.fired.store(true, Ordering::SeqCst);
-        let wakers =
-            std::mem::take(&mut *self.wakers.lock().unwrap_or_else(PoisonError::into_inner));
-        for waker in wakers.into_values() {
+        let wakers: Vec<Waker> = self
+            .wakers()
+            .slots
+            .iter_mut()
+            .filter_map(Option::take)
+            .collect();
+        for waker in wakers {
             waker.wake();
         }
     }
@@ -32,18 +48,30 @@ impl Signal {
     }
 
     pub(crate) fn listener(self: &Arc<Self>) -> Listener {
+        let mut wakers = self.wakers();
+        let slot = match wakers.free.pop() {
+            Some(slot) => slot,
+            None => {
+                let slots = &mut wakers.slots;
+                if slots.len() == slots.capacity() {
+                    slots.reserve_exact(slots.len() / 8 + 16);
+                }
+                slots.push(None);
+                slots.len() - 1
+            }
+        };
         Listener {
             signal: Arc::clone(self),
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            slot,
         }
     }
 }
 
-/// One waiter on a [`Signal`]; forgets its waker when dropped.
+/// One waiter on a [`Signal`]; frees its slot when dropped.
 #[derive(Debug)]
 pub(crate) struct Listener {
     signal: Arc<Signal>,
-    id: u64,
+    slot: usize,
 }
 
 impl Listener {
@@ -53,17 +81,11 @@ impl Listener {
             return true;
         }
         {
-            let mut wakers = self
-                .signal
-                .wakers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            match wakers.get_mut(&self.id) {
+            let mut wakers = self.signal.wakers();
+            match &mut wakers.slots[self.slot] {
                 Some(waker) if waker.will_wake(cx.waker()) => {}
                 Some(waker) => waker.clone_from(cx.waker()),
-                None => {
-                    wakers.insert(self.id, cx.waker().clone());
-                }
+                empty @ None => *empty = Some(cx.waker().clone()),
             }
         }
         // Fired between the first check and the registration: seen here.
@@ -73,10 +95,8 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.signal
-            .wakers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.id);
+        let mut wakers = self.signal.wakers();
+        wakers.slots[self.slot] = None;
+        wakers.free.push(self.slot);
     }
 }
