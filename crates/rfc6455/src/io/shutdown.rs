@@ -1,7 +1,7 @@
 //! A shutdown signal many connections can wait on without a task each.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Waker};
 
@@ -11,6 +11,11 @@ pub(crate) struct Signal {
     fired: AtomicBool,
     next_id: AtomicU64,
     wakers: Mutex<HashMap<u64, Waker>>,
+    /// Listeners not yet dropped: what a [`GoingAway`](super::GoingAway)
+    /// waits on (a WebSocket holds its listener until it is dropped).
+    live: AtomicUsize,
+    /// Woken when `live` drops to zero.
+    all_dropped: tokio::sync::Notify,
 }
 
 impl Signal {
@@ -32,9 +37,29 @@ impl Signal {
     }
 
     pub(crate) fn listener(self: &Arc<Self>) -> Listener {
+        self.live.fetch_add(1, Ordering::SeqCst);
         Listener {
             signal: Arc::clone(self),
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// How many listeners are not dropped yet.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Returns once every listener is dropped.
+    pub(crate) async fn all_dropped(&self) {
+        loop {
+            let dropped = self.all_dropped.notified();
+            let mut dropped = std::pin::pin!(dropped);
+            // Registered before the check: a drop between the two wakes it.
+            dropped.as_mut().enable();
+            if self.live() == 0 {
+                return;
+            }
+            dropped.await;
         }
     }
 }
@@ -78,5 +103,8 @@ impl Drop for Listener {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&self.id);
+        if self.signal.live.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.signal.all_dropped.notify_waiters();
+        }
     }
 }

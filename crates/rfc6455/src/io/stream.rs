@@ -94,7 +94,8 @@ pub struct WebSocket<S> {
     /// `Config::idle_timeout` and `keepalive_interval`, restarted by input.
     idle: Option<Pin<Box<Sleep>>>,
     keepalive: Option<Pin<Box<Sleep>>>,
-    /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
+    /// A [`Server`](super::Server)'s or a [`GoingAway`](super::GoingAway)'s
+    /// shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
     /// Set once no more events will come: what is left to yield.
     /// Boxed: only a connection that is ending needs it.
@@ -370,8 +371,9 @@ where
                 continue;
             }
             if let Some(listener) = &self.going_away {
+                // Kept once fired: a `GoingAway` counts the WebSockets
+                // that hold their listener until they are dropped.
                 if self.conn.is_open() && listener.poll_fired(cx) {
-                    self.going_away = None;
                     // Open and never closed: this cannot fail.
                     let _ = self.conn.close(Some(CloseFrame::new(
                         CloseCode::GOING_AWAY,
