@@ -3,7 +3,7 @@
 # every case with the baseline in autobahn/expected-{server,client}.json.
 #
 #   scripts/autobahn.sh [server|client|all] [--cases PATTERN] [--update-expected] [--tls]
-#   scripts/autobahn.sh server --testee hyper_echo|axum_echo [--cases PATTERN]
+#   scripts/autobahn.sh server --testee hyper_echo|axum_echo|axum_extractor [--cases PATTERN]
 #   scripts/autobahn.sh --help      # every flag and AUTOBAHN_* variable
 #
 # The harness is Rust (crates/testee/src/harness, the `autobahn` binary):

@@ -1,66 +1,45 @@
-//! An echo server on axum 0.8: a route handler takes the request, rfc6455
-//! checks it as a WebSocket handshake (RFC 6455 §4.2.1) and makes the 101
-//! answer the handler returns, and once hyper (under axum) hands over the
-//! connection, rfc6455 speaks WebSocket on it. A request that is not a
-//! WebSocket handshake gets the refusal: 400, or 426 for a version other
-//! than 13 (§4.4).
+//! An echo server on axum 0.8, through rfc6455's extractor
+//! (`rfc6455::axum::WebSocketUpgrade`, feature `axum`): the route handler
+//! takes the handshake, answers 101 with permessage-deflate negotiated
+//! (RFC 7692), and the callback echoes on the WebSocket. A request that is
+//! not a WebSocket handshake gets the refusal: 400, or 426 for a version
+//! other than 13 (RFC 6455 §4.4).
 //!
 //! ```text
-//! cargo run -p rfc6455 --example axum_echo -- 127.0.0.1:9001
+//! cargo run -p rfc6455 --features axum --example axum_echo -- 127.0.0.1:9001
 //! ```
+//!
+//! `axum_extractor` adds subprotocols and a graceful shutdown.
 
-use axum::extract::Request;
-use axum::http::Response;
+use axum::response::Response;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
-use hyper_util::rt::TokioIo;
+use rfc6455::axum::WebSocketUpgrade;
 use rfc6455::deflate::DeflateConfig;
-use rfc6455::{handshake, Config, Role, WebSocket};
+use rfc6455::Config;
 use tokio::net::TcpListener;
 
-/// The library's defaults with permessage-deflate on (as the Autobahn
-/// testee `fuzzserver`).
-fn config() -> Config {
-    Config::default().deflate(DeflateConfig::default())
-}
-
 /// The WebSocket endpoint: 101 and an echo, or the refusal.
-async fn echo(mut request: Request) -> Response<String> {
-    let config = config();
-    let accepted = handshake::Request::from_http(&request)
-        .and_then(|checked| checked.accept_http(None, &config));
-    let (response, deflate) = match accepted {
-        Ok(accepted) => accepted,
-        Err(e) => return handshake::reject_http(&e).map(|()| e.to_string()),
-    };
-    let upgrade = hyper::upgrade::on(&mut request);
-    tokio::spawn(async move {
-        let io = match upgrade.await {
-            Ok(upgraded) => TokioIo::new(upgraded),
-            Err(e) => return eprintln!("axum_echo: upgrade failed: {e}"),
-        };
-        let mut ws = WebSocket::from_raw_with_deflate(io, Role::Server, config, deflate);
-        while let Some(Ok(msg)) = ws.next().await {
-            if msg.is_data() && ws.send(msg).await.is_err() {
-                break;
+async fn echo(upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .config(Config::default().deflate(DeflateConfig::default()))
+        .on_upgrade(|mut ws| async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                if msg.is_data() && ws.send(msg).await.is_err() {
+                    break;
+                }
             }
-        }
-    });
-    response.map(|()| String::new())
+        })
 }
 
-fn app() -> Router {
-    Router::new().route("/", get(echo))
-}
-
-/// Serves `app` on every connection `listener` accepts.
+/// Serves the endpoint on every connection `listener` accepts.
 async fn serve(listener: TcpListener) -> std::io::Result<()> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app()).await
+    axum::serve(listener, Router::new().route("/", get(echo))).await
 }
 
 #[tokio::main]

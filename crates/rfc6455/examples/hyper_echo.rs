@@ -1,11 +1,13 @@
-//! An echo server on hyper 1.x: hyper reads the HTTP request, rfc6455
-//! checks it as a WebSocket handshake (RFC 6455 §4.2.1) and writes the 101
-//! answer, and once hyper hands over the connection, rfc6455 speaks
-//! WebSocket on it. A request that is not a WebSocket handshake gets the
+//! An echo server on hyper 1.x, through rfc6455's hyper helper
+//! (`rfc6455::hyper`, feature `hyper`): hyper reads the HTTP request,
+//! `Upgrade::upgrade` checks it as a WebSocket handshake (RFC 6455 §4.2.1)
+//! and makes the 101 answer, with permessage-deflate negotiated (RFC 7692),
+//! and the future it returns yields the WebSocket once hyper hands over
+//! the connection. A request that is not a WebSocket handshake gets the
 //! refusal: 400, or 426 for a version other than 13 (§4.4).
 //!
 //! ```text
-//! cargo run -p rfc6455 --example hyper_echo -- 127.0.0.1:9001
+//! cargo run -p rfc6455 --features hyper --example hyper_echo -- 127.0.0.1:9001
 //! ```
 
 use futures_util::{SinkExt, StreamExt};
@@ -15,39 +17,30 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use rfc6455::deflate::DeflateConfig;
-use rfc6455::{handshake, Config, Role, WebSocket};
+use rfc6455::hyper::Upgrade;
+use rfc6455::Config;
 use std::convert::Infallible;
 use tokio::net::TcpListener;
 
-/// The library's defaults with permessage-deflate on (as the Autobahn
-/// testee `fuzzserver`).
-fn config() -> Config {
-    Config::default().deflate(DeflateConfig::default())
-}
-
 /// Answers one HTTP request: 101 and a WebSocket echo, or the refusal.
 async fn handle(mut request: Request<Incoming>) -> Result<Response<String>, Infallible> {
-    let config = config();
-    let accepted = handshake::Request::from_http(&request)
-        .and_then(|checked| checked.accept_http(None, &config));
-    let (response, deflate) = match accepted {
+    let upgrade = Upgrade::new(Config::default().deflate(DeflateConfig::default()));
+    let (response, upgrading) = match upgrade.upgrade(&mut request) {
         Ok(accepted) => accepted,
-        Err(e) => return Ok(handshake::reject_http(&e).map(|()| e.to_string())),
+        Err(refusal) => return Ok(refusal.to_http()),
     };
-    let upgrade = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
-        let io = match upgrade.await {
-            Ok(upgraded) => TokioIo::new(upgraded),
+        let mut ws = match upgrading.await {
+            Ok(ws) => ws,
             Err(e) => return eprintln!("hyper_echo: upgrade failed: {e}"),
         };
-        let mut ws = WebSocket::from_raw_with_deflate(io, Role::Server, config, deflate);
         while let Some(Ok(msg)) = ws.next().await {
             if msg.is_data() && ws.send(msg).await.is_err() {
                 break;
             }
         }
     });
-    Ok(response.map(|()| String::new()))
+    Ok(response)
 }
 
 /// Serves every connection `listener` accepts.

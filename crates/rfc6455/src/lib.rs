@@ -59,6 +59,13 @@
 //!   passes the streams of a `tokio_rustls::TlsAcceptor` to [`accept`].
 //!   The [`tls`] module has both, with examples. Without the feature a
 //!   `wss://` URL fails with [`TlsError::NotEnabled`].
+//! - `hyper` (off): [`hyper`](mod@hyper), WebSockets upgraded by hyper 1.x:
+//!   a request becomes the 101 answer and a future of the [`WebSocket`],
+//!   with subprotocols and permessage-deflate negotiated from [`Config`].
+//! - `axum` (off, implies `hyper`): [`axum`](mod@axum), an axum 0.8
+//!   extractor in the shape of axum's `WebSocketUpgrade`, with
+//!   permessage-deflate. WebSockets upgraded either way can join a
+//!   graceful shutdown, [`GoingAway`] (1001 Going Away, a bounded wait).
 //!
 //! ```no_run
 //! # #[cfg(feature = "rustls")]
@@ -107,7 +114,14 @@ pub use io::TlsListener;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use io::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
-    connect, connect_with_config, connect_with_connector, tls, Accepted, Connector, Listener,
-    MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server, ShutdownHandle, ShutdownReport,
-    WebSocket, WriteHalf,
+    connect, connect_with_config, connect_with_connector, tls, Accepted, Connector, GoingAway,
+    GoingAwayReport, Listener, MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server,
+    ShutdownHandle, ShutdownReport, WebSocket, WriteHalf,
 };
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use io::axum;
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use io::upgrade as hyper;

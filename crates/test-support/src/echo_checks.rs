@@ -1,12 +1,14 @@
-//! What the tests of the `hyper_echo` and `axum_echo` examples check of a
-//! running echo server, with rfc6455's own client.
+//! What the tests of the `hyper_echo`, `axum_echo` and `axum_extractor`
+//! examples (and of the hyper and axum upgrades) check of a running echo
+//! server, with rfc6455's own client.
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::deflate::DeflateConfig;
-use rfc6455::{CloseCode, Config, Message};
+use rfc6455::{CloseCode, Config, MaybeTlsStream, Message, WebSocket};
 use std::future::Future;
 use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// Starts `serve` on an ephemeral loopback port, then runs every check
@@ -63,4 +65,49 @@ pub async fn plain_get_is_refused(addr: SocketAddr) {
         "{answer}"
     );
     assert!(answer.ends_with("missing `Upgrade: websocket`"), "{answer}");
+}
+
+/// A client of the echo server at `addr` (path `/`), checked by one echo.
+pub async fn echoing_client(addr: SocketAddr) -> WebSocket<MaybeTlsStream> {
+    let (mut ws, _) = rfc6455::connect(format!("ws://{addr}/"))
+        .await
+        .expect("the opening handshake");
+    ws.send(Message::text("before")).await.expect("send");
+    assert_eq!(
+        ws.next().await.expect("a reply").expect("no error"),
+        Message::text("before")
+    );
+    ws
+}
+
+/// Reads `ws` until the server's Close, within 5 s, and returns its code
+/// (`None` for a Close without one). Panics if no Close comes (the stream
+/// ends, fails, or times out).
+pub async fn next_close_code<S>(ws: &mut WebSocket<S>) -> Option<CloseCode>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let close = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("no Close from the server: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a Close within 5 s");
+    close.map(|frame| frame.code)
+}
+
+/// Connects an [`echoing_client`], calls `shutdown`, and returns the code
+/// of the Close the server then sends ([`next_close_code`]).
+pub async fn close_code_at_shutdown(
+    addr: SocketAddr,
+    shutdown: impl FnOnce(),
+) -> Option<CloseCode> {
+    let mut ws = echoing_client(addr).await;
+    shutdown();
+    next_close_code(&mut ws).await
 }

@@ -222,6 +222,30 @@ impl Request {
         find_header(&self.headers, name)
     }
 
+    /// The subprotocol to select (RFC 6455 §4.2.2 item 4, /subprotocol/):
+    /// the first of the client's offer, in its order of preference, that
+    /// is in `supported` (compared exactly: subprotocol names are
+    /// case-sensitive, §11.3.4). `None` if there is none: the server then
+    /// accepts without one, and the client decides whether to go on.
+    ///
+    /// ```
+    /// # use rfc6455::{handshake::parse_request, Config};
+    /// # let wire = b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\
+    /// #     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+    /// #     Sec-WebSocket-Protocol: chat.v2, chat.v1\r\n\r\n";
+    /// let (request, _) = parse_request(wire, &Config::default())?.unwrap();
+    /// assert_eq!(request.select_protocol(&["chat.v1", "chat.v2"]), Some("chat.v2"));
+    /// assert_eq!(request.select_protocol(&["mqtt"]), None);
+    /// # Ok::<(), rfc6455::HandshakeError>(())
+    /// ```
+    #[must_use]
+    pub fn select_protocol<P: AsRef<str>>(&self, supported: &[P]) -> Option<&str> {
+        self.protocols
+            .iter()
+            .find(|offered| supported.iter().any(|ours| ours.as_ref() == *offered))
+            .map(String::as_str)
+    }
+
     /// Appends the server's opening handshake, accepting this request
     /// (RFC 6455 §4.2.2 item 5): `HTTP/1.1 101 Switching Protocols`,
     /// `Upgrade: websocket`, `Connection: Upgrade`, `Sec-WebSocket-Accept`

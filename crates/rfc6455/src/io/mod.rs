@@ -6,6 +6,9 @@
 //! timeouts). Every protocol rule lives in the sans-IO
 //! [`Connection`](crate::Connection); if one shows up here, it belongs there.
 
+#[cfg(feature = "axum")]
+pub mod axum;
+mod going_away;
 mod handshake;
 mod listener;
 mod pool;
@@ -14,7 +17,10 @@ mod shutdown;
 mod split;
 mod stream;
 pub mod tls;
+#[cfg(feature = "hyper")]
+pub mod upgrade;
 
+pub use going_away::{GoingAway, GoingAwayReport};
 pub use handshake::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
     connect, connect_with_config, connect_with_connector, Accepted,

@@ -1,6 +1,6 @@
 //! A shutdown signal many connections can wait on without a task each.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
 
@@ -9,6 +9,11 @@ use std::task::{Context, Waker};
 pub(crate) struct Signal {
     fired: AtomicBool,
     wakers: Mutex<Wakers>,
+    /// Listeners not yet dropped: what a [`GoingAway`](super::GoingAway)
+    /// waits on (a WebSocket holds its listener until it is dropped).
+    live: AtomicUsize,
+    /// Woken when `live` drops to zero.
+    all_dropped: tokio::sync::Notify,
 }
 
 /// The waker of each listener, in the slot it got when it was made; a
@@ -48,6 +53,7 @@ impl Signal {
     }
 
     pub(crate) fn listener(self: &Arc<Self>) -> Listener {
+        self.live.fetch_add(1, Ordering::SeqCst);
         let mut wakers = self.wakers();
         let slot = match wakers.free.pop() {
             Some(slot) => slot,
@@ -63,6 +69,25 @@ impl Signal {
         Listener {
             signal: Arc::clone(self),
             slot,
+        }
+    }
+
+    /// How many listeners are not dropped yet.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Returns once every listener is dropped.
+    pub(crate) async fn all_dropped(&self) {
+        loop {
+            let dropped = self.all_dropped.notified();
+            let mut dropped = std::pin::pin!(dropped);
+            // Registered before the check: a drop between the two wakes it.
+            dropped.as_mut().enable();
+            if self.live() == 0 {
+                return;
+            }
+            dropped.await;
         }
     }
 }
@@ -95,8 +120,13 @@ impl Listener {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let mut wakers = self.signal.wakers();
-        wakers.slots[self.slot] = None;
-        wakers.free.push(self.slot);
+        {
+            let mut wakers = self.signal.wakers();
+            wakers.slots[self.slot] = None;
+            wakers.free.push(self.slot);
+        }
+        if self.signal.live.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.signal.all_dropped.notify_waiters();
+        }
     }
 }

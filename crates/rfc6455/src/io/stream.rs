@@ -111,7 +111,8 @@ pub struct WebSocket<S> {
     stalled: bool,
     /// Whether `Config::write_timeout` ended the connection.
     write_timed_out: WriteTimedOut,
-    /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
+    /// A [`Server`](super::Server)'s or a [`GoingAway`](super::GoingAway)'s
+    /// shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
     /// Set once no more events will come: what is left to yield.
     /// Boxed: only a connection that is ending needs it.
@@ -482,8 +483,9 @@ where
                 continue;
             }
             if let Some(listener) = &self.going_away {
+                // Kept once fired: a `GoingAway` counts the WebSockets
+                // that hold their listener until they are dropped.
                 if self.conn.is_open() && listener.poll_fired(cx) {
-                    self.going_away = None;
                     // Open and never closed: this cannot fail.
                     let _ = self.conn.close(Some(CloseFrame::new(
                         CloseCode::GOING_AWAY,

@@ -21,8 +21,9 @@ all     both (the default)
 self-signed certificate made for the run, compared with the same baseline;
 reports go to reports/autobahn-tls/. --testee NAME runs the server role
 against the rfc6455 example NAME (cargo build --release --example NAME -p
-rfc6455), cases 1.* to 7.* unless --cases says otherwise, compared with the
-server baseline; reports go to reports/autobahn-NAME/server/.
+rfc6455), compared with the server baseline: every case for axum_extractor,
+cases 1.* to 7.* for the others, unless --cases says otherwise; reports go
+to reports/autobahn-NAME/server/.
 
 wstest runs in Docker (crossbario/autobahn-testsuite) when an engine answers,
 else natively on a Python 2.7 bootstrapped once into a cache
@@ -129,6 +130,9 @@ pub enum Testee {
     HyperEcho,
     /// examples/axum_echo.rs: served through axum.
     AxumEcho,
+    /// examples/axum_extractor.rs: served through axum by rfc6455's
+    /// extractor, permessage-deflate on; every case by default.
+    AxumExtractor,
 }
 
 impl Testee {
@@ -137,6 +141,17 @@ impl Testee {
         match self {
             Testee::HyperEcho => "hyper_echo",
             Testee::AxumEcho => "axum_echo",
+            Testee::AxumExtractor => "axum_extractor",
+        }
+    }
+
+    /// The cases it runs when `--cases` does not say: all of them for the
+    /// extractor, whose point is permessage-deflate through axum (12.*,
+    /// 13.*); [`SHORT_CASES`] for the others.
+    pub fn default_cases(self) -> Option<&'static str> {
+        match self {
+            Testee::HyperEcho | Testee::AxumEcho => Some(SHORT_CASES),
+            Testee::AxumExtractor => None,
         }
     }
 }
@@ -254,7 +269,7 @@ impl Cli {
             }
             return Ok(Plan {
                 roles: vec!["server"],
-                cases: Some(cases.unwrap_or_else(|| SHORT_CASES.to_owned())),
+                cases: cases.or_else(|| testee.default_cases().map(str::to_owned)),
                 reports: format!("reports/autobahn-{name}"),
             });
         }
@@ -336,6 +351,22 @@ mod tests {
         assert_eq!(plan.roles, ["server"]);
         assert_eq!(plan.cases.as_deref(), Some("1.1.*"));
         assert_eq!(plan.reports, "reports/autobahn-hyper_echo");
+        let plan = cli(&["server", "--testee", "axum_echo"])
+            .unwrap()
+            .plan()
+            .unwrap();
+        assert_eq!(plan.cases.as_deref(), Some(SHORT_CASES));
+    }
+
+    #[test]
+    fn the_extractor_runs_every_case() {
+        let plan = cli(&["server", "--testee", "axum_extractor"])
+            .unwrap()
+            .plan()
+            .unwrap();
+        assert_eq!(plan.roles, ["server"]);
+        assert_eq!(plan.cases, None);
+        assert_eq!(plan.reports, "reports/autobahn-axum_extractor");
     }
 
     #[test]

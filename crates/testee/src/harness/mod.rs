@@ -91,7 +91,7 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     }
 
-    let cases = run.plan.cases.as_deref().unwrap_or("");
+    let cases = run.plan.cases.as_deref().unwrap_or("all");
     let (header, over) = match (run.tls.is_some(), run.cli.testee) {
         (true, _) => (
             Some(format!("== over TLS (wss://), cases {cases} ==")),
