@@ -593,7 +593,8 @@ pub(crate) fn to_parts(request: &Request) -> Result<http::request::Parts, Handsh
 
 /// The fields the opening handshake itself consumes (RFC 6455 §4.2.1):
 /// their outcome is the 101 answer, the subprotocol and the extensions
-/// agreed on, which [`Accepted`](crate::Accepted) holds.
+/// agreed on, which the tokio layer's `Accepted` holds.
+#[cfg(feature = "tokio")]
 const CONSUMED_FIELDS: [HeaderName; 6] = [
     http::header::UPGRADE,
     http::header::CONNECTION,
@@ -608,6 +609,7 @@ const CONSUMED_FIELDS: [HeaderName; 6] = [
 /// `Host`, `Cookie`, `Authorization`, `Origin`...), not the handshake's
 /// own fields, in a header map sized for what is left; its extensions
 /// are those the admission hook added.
+#[cfg(feature = "tokio")]
 pub(crate) fn for_the_handler(
     parts: http::request::Parts,
     extensions: http::Extensions,
@@ -664,6 +666,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "tokio")]
     fn the_handler_keeps_the_request_without_the_handshake_fields() {
         let parts = to_parts(&request()).unwrap();
         assert_eq!(parts.headers.len(), 8);

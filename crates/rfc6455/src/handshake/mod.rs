@@ -59,7 +59,9 @@ mod server;
 
 pub use self::http::reject_http;
 #[cfg(feature = "tokio")]
-pub(crate) use admission::{for_the_handler, to_parts};
+#[cfg(feature = "tokio")]
+pub(crate) use admission::for_the_handler;
+pub(crate) use admission::to_parts;
 pub use admission::{
     offered_protocols, Accept, Admission, AdmissionFuture, Decision, FieldName, FieldValue,
     Refusal, MAX_REFUSAL_BODY,
