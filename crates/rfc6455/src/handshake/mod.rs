@@ -59,9 +59,7 @@ mod server;
 
 pub use self::http::reject_http;
 #[cfg(feature = "tokio")]
-#[cfg(feature = "tokio")]
-pub(crate) use admission::for_the_handler;
-pub(crate) use admission::to_parts;
+pub(crate) use admission::{for_the_handler, to_parts};
 pub use admission::{
     offered_protocols, Accept, Admission, AdmissionFuture, Decision, FieldName, FieldValue,
     Refusal, MAX_REFUSAL_BODY,
