@@ -12,7 +12,7 @@
 //!
 //! The call protocol and the memory bounds are on [`Connection`].
 
-use crate::close::CloseFrame;
+use crate::close::{CloseCode, CloseFrame};
 use crate::config::Config;
 use crate::deflate::{DeflateParams, Deflater, InflateError, Inflater};
 use crate::error::{Error, ProtocolError};
@@ -32,6 +32,16 @@ pub enum Role {
     Client,
     /// The end that accepted it.
     Server,
+}
+
+/// Which end sent the first Close frame of a connection: who started its
+/// closing handshake (RFC 6455 §7.1.2), or failed it (§7.1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Initiator {
+    /// This end.
+    Local,
+    /// The peer.
+    Remote,
 }
 
 /// A frame whose header has been read and whose payload is still arriving.
@@ -139,6 +149,11 @@ pub struct Connection {
     close_sent: bool,
     close_received: bool,
     failed: bool,
+    /// The code of the first Close frame, sent or received (1005 for one
+    /// without a code), and who sent it: what the connection closed with,
+    /// for the server's statistics and the `tracing` events. Three bytes,
+    /// beside the flags above.
+    first_close: Option<(CloseCode, Initiator)>,
     /// Boxed: most connections negotiate no compression, and the state
     /// of both directions is hundreds of bytes.
     deflate: Option<Box<Deflate>>,
@@ -206,6 +221,7 @@ impl Connection {
             close_sent: false,
             close_received: false,
             failed: false,
+            first_close: None,
             deflate,
             queued_pongs: 0,
             deferred_pong: None,
@@ -522,6 +538,7 @@ impl Connection {
                 let frame = CloseFrame::parse(&payload)?;
                 self.close_received = true;
                 if !self.close_sent {
+                    self.closing_started(frame.as_ref(), Initiator::Remote);
                     // §5.5.1: reply with a Close, typically echoing the code.
                     self.write_deferred_pong();
                     self.close_sent = true;
@@ -547,6 +564,7 @@ impl Connection {
         if !self.close_sent {
             if let Some(code) = error.close_code() {
                 self.close_sent = true;
+                self.first_close = Some((code, Initiator::Local));
                 let reason = error.to_string();
                 self.write_frame(OpCode::Close, &CloseFrame::new(code, reason).to_payload());
             }
@@ -587,17 +605,27 @@ impl Connection {
         if self.close_sent {
             return Err(Error::ConnectionClosed);
         }
-        let payload = match frame {
+        let payload = match &frame {
             Some(frame) if !frame.code.is_valid_on_wire() => {
                 return Err(Error::InvalidCloseCode(frame.code));
             }
             Some(frame) => frame.to_payload(),
             None => Bytes::new(),
         };
+        if !self.close_received {
+            self.closing_started(frame.as_ref(), Initiator::Local);
+        }
         self.write_deferred_pong();
         self.close_sent = true;
         self.write_frame(OpCode::Close, &payload);
         Ok(())
+    }
+
+    /// Records the first Close frame of the connection, sent or received
+    /// (§7.1.2).
+    fn closing_started(&mut self, frame: Option<&CloseFrame>, by: Initiator) {
+        let code = frame.map_or(CloseCode::NO_STATUS, |f| f.code);
+        self.first_close = Some((code, by));
     }
 
     fn write_deferred_pong(&mut self) {
@@ -771,6 +799,13 @@ impl Connection {
     #[must_use]
     pub fn should_close_transport(&self) -> bool {
         self.failed || (self.role == Role::Server && self.close_sent && self.close_received)
+    }
+
+    /// The code of the first Close frame, sent or received, and who sent
+    /// it; `None` while no Close went either way.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn first_close(&self) -> Option<(CloseCode, Initiator)> {
+        self.first_close
     }
 
     /// Whether neither side has started closing: messages flow both ways.

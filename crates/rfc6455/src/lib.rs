@@ -107,7 +107,7 @@ pub use io::TlsListener;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use io::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
-    connect, connect_with_config, connect_with_connector, tls, Accepted, Connector, Listener,
-    MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server, ShutdownHandle, ShutdownReport,
-    WebSocket, WriteHalf,
+    connect, connect_with_config, connect_with_connector, tls, Accepted, ClosesByCode, Connector,
+    Listener, MaybeTlsStream, Policy, ReadHalf, Refusals, ReuniteError, Server, ServerStats,
+    ShutdownHandle, ShutdownReport, StatsHandle, WebSocket, WriteHalf,
 };

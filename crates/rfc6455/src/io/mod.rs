@@ -8,10 +8,12 @@
 
 mod handshake;
 mod listener;
+mod observer;
 mod pool;
 mod server;
 mod shutdown;
 mod split;
+mod stats;
 mod stream;
 pub mod tls;
 
@@ -24,5 +26,6 @@ pub use listener::Listener;
 pub use listener::TlsListener;
 pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
+pub use stats::{ClosesByCode, Refusals, ServerStats, StatsHandle};
 pub use stream::WebSocket;
 pub use tls::{Connector, MaybeTlsStream};

@@ -17,6 +17,7 @@ use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+use super::observer::Observer;
 use super::pool;
 use super::shutdown::Listener;
 
@@ -96,6 +97,8 @@ pub struct WebSocket<S> {
     keepalive: Option<Pin<Box<Sleep>>>,
     /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
+    /// The server's counters: told when this ends.
+    observer: Observer,
     /// Set once no more events will come: what is left to yield.
     /// Boxed: only a connection that is ending needs it.
     closing: Option<Box<Closing>>,
@@ -139,6 +142,7 @@ where
             idle: None,
             keepalive: None,
             going_away: None,
+            observer: Observer::default(),
             conn: Connection::with_deflate(role, config, deflate),
             protocol: None,
             close_deadline: None,
@@ -165,6 +169,10 @@ where
 
     pub(crate) fn set_going_away(&mut self, listener: Listener) {
         self.going_away = Some(listener);
+    }
+
+    pub(crate) fn observer_mut(&mut self) -> &mut Observer {
+        &mut self.observer
     }
 
     /// The sans-IO connection inside.
@@ -566,5 +574,13 @@ where
             this.queue_normal_close()?;
         }
         this.poll_close_handshake(cx)
+    }
+}
+
+/// Counts the connection's end in its server's stats, however it ends:
+/// closed, failed, or dropped by its handler mid-way.
+impl<S> Drop for WebSocket<S> {
+    fn drop(&mut self) {
+        self.observer.ended(&self.conn);
     }
 }
