@@ -20,6 +20,7 @@ use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
 use crate::mask::{apply_mask, apply_mask_offset};
 use crate::message::{Message, Utf8Bytes};
 use crate::output::{OutputQueue, ZERO_COPY_MIN};
+use crate::trace;
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
 use std::io::IoSlice;
@@ -42,6 +43,17 @@ pub(crate) enum Initiator {
     Local,
     /// The peer.
     Remote,
+}
+
+impl Initiator {
+    /// How events name it.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Initiator::Local => "local",
+            Initiator::Remote => "remote",
+        }
+    }
 }
 
 /// A frame whose header has been read and whose payload is still arriving.
@@ -537,7 +549,13 @@ impl Connection {
             _ => {
                 let frame = CloseFrame::parse(&payload)?;
                 self.close_received = true;
-                if !self.close_sent {
+                if self.close_sent {
+                    trace::event!(
+                        TRACE,
+                        code = frame.as_ref().map_or(1005, |f| f.code.as_u16()),
+                        "the peer answered our Close"
+                    );
+                } else {
                     self.closing_started(frame.as_ref(), Initiator::Remote);
                     // §5.5.1: reply with a Close, typically echoing the code.
                     self.write_deferred_pong();
@@ -565,6 +583,8 @@ impl Connection {
             if let Some(code) = error.close_code() {
                 self.close_sent = true;
                 self.first_close = Some((code, Initiator::Local));
+                // A protocol error or a limit: the error says which.
+                trace::event!(DEBUG, code = code.as_u16(), %error, "connection failed");
                 let reason = error.to_string();
                 self.write_frame(OpCode::Close, &CloseFrame::new(code, reason).to_payload());
             }
@@ -622,10 +642,17 @@ impl Connection {
     }
 
     /// Records the first Close frame of the connection, sent or received
-    /// (§7.1.2).
+    /// (§7.1.2), and reports it (its reason: at most 123 bytes, §5.5).
     fn closing_started(&mut self, frame: Option<&CloseFrame>, by: Initiator) {
         let code = frame.map_or(CloseCode::NO_STATUS, |f| f.code);
         self.first_close = Some((code, by));
+        trace::event!(
+            DEBUG,
+            code = code.as_u16(),
+            reason = frame.map_or("", |f| f.reason.as_str()),
+            initiator = by.as_str(),
+            "closing handshake started"
+        );
     }
 
     fn write_deferred_pong(&mut self) {

@@ -51,6 +51,10 @@
 //!   Without it both use portable safe code only, with the same results
 //!   (the [`mask`] tests check every implementation against the scalar
 //!   reference).
+//! - `tracing` (off): spans and events through `tracing`, a span per
+//!   connection and an event for each refusal, protocol error, close and
+//!   timeout (the list and their levels are in the `Server` docs). Off, none of
+//!   it is compiled and `tracing` is not a dependency.
 //! - `internals` (off): each masking implementation on its own, for the
 //!   workspace's benchmarks. Not part of the stable API.
 //! - `rustls` (off by default): `wss://`. [`connect`] then takes `wss://`
@@ -88,6 +92,7 @@ mod message;
 mod output;
 mod random;
 mod token;
+mod trace;
 pub mod utf8;
 
 #[cfg(feature = "tokio")]

@@ -1,7 +1,9 @@
 //! What a `Server` tells about itself, over real sockets: its counters
 //! (`Server::stats`, `StatsHandle` while it serves, `ShutdownReport::stats`
 //! at the end) for a scripted mix of connections, refused and closed in
-//! every way the counters tell apart.
+//! every way the counters tell apart; and, with the `tracing` feature, the
+//! spans and events a subscriber sees (`cargo test -p rfc6455
+//! --all-features --test observability`).
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::handshake::{Accept, Admission, ClientRequest, Refusal};
@@ -283,5 +285,131 @@ mod tls {
         handle.shutdown();
         let report = tokio::time::timeout(LIMIT, task).await.unwrap().unwrap();
         assert_eq!(report.failed_handshakes, 1, "{report}");
+    }
+}
+
+/// What a subscriber sees with the `tracing` feature on: the subscriber is
+/// this thread's, and `#[tokio::test]` runs the server's tasks on it.
+#[cfg(feature = "tracing")]
+mod tracing_events {
+    use super::*;
+    use rfc6455_test_support::traces::{capture, Seen, Traces};
+
+    async fn wait_for(traces: &Traces, message: &str) -> Seen {
+        match traces.wait_for(message, LIMIT).await {
+            Some(seen) => seen,
+            None => panic!("no {message:?} event in {:#?}", traces.events()),
+        }
+    }
+
+    /// The refusals (admission's 401, the limit's 503, a bad request's
+    /// 400) with their status and reason, at their levels, in the
+    /// connection's span (peer, path).
+    #[tokio::test]
+    async fn refusals_are_reported_with_their_status() {
+        let (traces, _guard) = capture();
+        let running = serve(1).await;
+        let addr = running.addr.to_string();
+
+        let refused = rfc6455::connect(format!("ws://{addr}/private?token=secret")).await;
+        assert!(refused.is_err());
+        let event = wait_for(&traces, "refused by the admission hook").await;
+        assert_eq!(event.field("status"), Some("401"), "{event:?}");
+        assert_eq!(event.field("reason"), Some("token required"), "{event:?}");
+        assert_eq!(event.level, tracing::Level::INFO);
+        assert_eq!(event.span_field("websocket", "path"), Some("/private"));
+        let peer = event.span_field("websocket", "peer").unwrap_or_default();
+        assert!(peer.starts_with("127.0.0.1:"), "{event:?}");
+
+        let response = exchange_tcp(&addr, b"GET / HTTP/1.0\r\n\r\n").await;
+        assert_eq!(response.status(), 400);
+        let event = wait_for(&traces, "refused: not a valid opening handshake").await;
+        assert_eq!(event.field("status"), Some("400"), "{event:?}");
+        assert_eq!(event.level, tracing::Level::DEBUG);
+
+        let _held = rfc6455::connect(format!("ws://{addr}/ok")).await.unwrap();
+        let mut over = TcpStream::connect(&addr).await.unwrap();
+        assert!(read_head(&mut over).await.starts_with("HTTP/1.1 503 "));
+        let event = wait_for(&traces, "refused: max_connections open").await;
+        assert_eq!(event.field("status"), Some("503"), "{event:?}");
+        assert_eq!(
+            event.field("reason"),
+            Some("too many connections now"),
+            "{event:?}"
+        );
+
+        // The query (a token, here) is nowhere.
+        let events = format!("{:?}", traces.events());
+        assert!(!events.contains("secret"), "{events}");
+        running.handle.shutdown();
+        let _ = running.task.await;
+    }
+
+    /// A close the client started: the server's span holds the path, and
+    /// its events say who started closing, the code and the reason; a
+    /// protocol error says the code the server sent. The client's events
+    /// are in its own span (host, path).
+    #[tokio::test]
+    async fn closes_and_protocol_errors_are_reported_with_their_code() {
+        let (traces, _guard) = capture();
+        let running = serve(10).await;
+        let addr = running.addr.to_string();
+
+        let mut ws = rfc6455::connect(format!("ws://{addr}/ok")).await.unwrap();
+        ws.send(Message::text("hello")).await.unwrap();
+        let _echo = ws.next().await;
+        ws.close(CloseCode::NORMAL, "done").await.unwrap();
+        drop(ws);
+        wait_until(&running.stats, |s| s.closed.total() == 1).await;
+
+        let in_server = |e: &Seen| e.span_field("websocket", "path") == Some("/ok");
+        let in_client = |e: &Seen| e.span_field("websocket_client", "path") == Some("/ok");
+        let started: Vec<Seen> = traces.with_message("closing handshake started");
+        let server_side = started.iter().find(|e| in_server(e)).expect("server's");
+        assert_eq!(server_side.field("code"), Some("1000"), "{server_side:?}");
+        assert_eq!(server_side.field("reason"), Some("done"));
+        assert_eq!(server_side.field("initiator"), Some("remote"));
+        let client_side = started.iter().find(|e| in_client(e)).expect("client's");
+        assert_eq!(client_side.field("initiator"), Some("local"));
+        assert_eq!(
+            client_side.span_field("websocket_client", "host"),
+            Some(addr.as_str())
+        );
+
+        let closed = traces.with_message("connection closed");
+        let server_side = closed.iter().find(|e| in_server(e)).expect("server's");
+        assert_eq!(server_side.field("code"), Some("1000"), "{server_side:?}");
+        assert_eq!(server_side.field("initiator"), Some("remote"));
+        assert_eq!(server_side.level, tracing::Level::DEBUG);
+        assert!(closed.iter().any(in_client), "{closed:?}");
+
+        send_raw_frame(&addr, &raw_frame(true, 0, 0x1, None, b"unmasked")).await;
+        let failed = wait_for(&traces, "connection failed").await;
+        assert_eq!(failed.field("code"), Some("1002"), "{failed:?}");
+        assert!(
+            failed
+                .field("error")
+                .unwrap_or_default()
+                .contains("not masked"),
+            "{failed:?}"
+        );
+        assert_eq!(failed.span_field("websocket", "path"), Some("/raw"));
+        // Its "connection closed" says 1002 too, started here.
+        let start = Instant::now();
+        let closed = loop {
+            let found = traces
+                .with_message("connection closed")
+                .into_iter()
+                .find(|e| e.span_field("websocket", "path") == Some("/raw"));
+            if let Some(found) = found {
+                break found;
+            }
+            assert!(start.elapsed() < LIMIT, "{:#?}", traces.events());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        assert_eq!(closed.field("code"), Some("1002"), "{closed:?}");
+        assert_eq!(closed.field("initiator"), Some("local"), "{closed:?}");
+        running.handle.shutdown();
+        let _ = running.task.await;
     }
 }

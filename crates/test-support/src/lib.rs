@@ -18,6 +18,8 @@
 //! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes.
 //! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
 //!   echo server.
+//! - `traces` (feature `tracing`): a `tracing` subscriber that keeps the
+//!   events it saw, with the fields of their spans.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
 //!   replays under `cargo test`.
 //!
@@ -36,6 +38,8 @@ pub mod peer;
 pub mod report;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(feature = "tracing")]
+pub mod traces;
 pub mod wire;
 
 pub use conn::*;

@@ -10,6 +10,7 @@ use super::WebSocket;
 use crate::config::Config;
 use crate::error::{Error, HandshakeError};
 use crate::handshake::{Accept, Admission, Refusal, Request};
+use crate::trace;
 use std::future::Future;
 use std::io;
 use std::path::Path;
@@ -57,6 +58,31 @@ type ErrorHook<A> = dyn Fn(&A, &Error) + Send + Sync;
 /// - It counts connections accepted, open, refused by cause and closed by
 ///   close code: [`stats_handle`](Self::stats_handle) reads them while it
 ///   serves, the [`ShutdownReport`] holds them at the end.
+///
+/// # Tracing
+///
+/// With the `tracing` feature, each connection runs in a span
+/// `websocket{peer, path}` (level INFO; `path` once the request is read),
+/// so the handler's own events land in it too, and the server reports:
+///
+/// | event | level | fields |
+/// |---|---|---|
+/// | refused over `max_connections` (503) | INFO | `peer`, `status`, `reason` |
+/// | refused by the admission hook (its status) | INFO | `status`, `reason` |
+/// | the admission hook panicked (500) | ERROR | `status`, `reason` |
+/// | the hook did not decide in time (503) | WARN | `status`, `reason` |
+/// | not a valid request (400, 426, 431) | DEBUG | `status`, `reason` |
+/// | handshake timeout, TLS failure, lost peer | DEBUG | `cause`, `error` |
+/// | connection failed: protocol error or limit exceeded (the Close sent) | DEBUG | `code`, `error` |
+/// | closing handshake started | DEBUG | `code`, `reason`, `initiator` |
+/// | idle or close timeout | DEBUG | `timeout` |
+/// | connection closed | DEBUG | `code`, `initiator` |
+///
+/// What a hostile or broken peer causes is DEBUG (INFO for refusals that
+/// a policy decided): a flood of it cannot flood the logs at the usual
+/// levels. ERROR and WARN name what the server itself got wrong. No event
+/// carries a payload. The codes are the ones of [`ClosesByCode`](crate::ClosesByCode);
+/// `initiator` is `local`, `remote` or (no Close at all, 1006) `none`.
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
@@ -401,6 +427,7 @@ impl<L: Listener> Server<L> {
             let deadline = Instant::now() + config.handshake_timeout;
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
                 shared.counters.refused(Cause::OverLimit);
+                trace::event!(INFO, peer = ?peer, status = 503, reason = OVER_THE_LIMIT, "refused: max_connections open");
                 if let Some(hook) = &shared.on_error {
                     let error = HandshakeError::Refused {
                         status: 503,
@@ -421,6 +448,7 @@ impl<L: Listener> Server<L> {
             let admission = admission.clone();
             let shared = Arc::clone(&shared);
             let going_away = signal.listener();
+            let span = trace::server_span(&peer);
             // Boxed, so that the task holds only the pointer to the
             // handshake's state (freed once it is done), not what it needs
             // (the config, the hook, the stream, the peer).
@@ -435,8 +463,10 @@ impl<L: Listener> Server<L> {
                         return Err((error, Cause::HandshakeTimeout, peer));
                     }
                 };
-                let decide =
-                    move |_: &Request, parts: &http::request::Parts| admission.admit(parts);
+                let decide = move |_: &Request, parts: &http::request::Parts| {
+                    trace::record_path(&parts.uri);
+                    admission.admit(parts)
+                };
                 accept_inner(io, peer.clone(), config, deadline, decide)
                     .await
                     .map_err(|error| {
@@ -458,6 +488,11 @@ impl<L: Listener> Server<L> {
                     }
                     Err((error, cause, peer)) => {
                         shared.counters.refused(cause);
+                        // Refusals with a status were reported as they
+                        // were sent (`handshake::refuse`).
+                        if !matches!(error, Error::Handshake(_)) {
+                            trace::event!(DEBUG, cause = cause.as_str(), %error, "handshake failed");
+                        }
                         if let Some(hook) = &shared.on_error {
                             hook(&peer, &error);
                         }
@@ -466,7 +501,7 @@ impl<L: Listener> Server<L> {
                 };
                 handling.await;
             };
-            tasks.spawn(fut);
+            tasks.spawn(trace::instrument(fut, span));
         }
         drop(listener);
         report.open_at_shutdown = tasks.len();

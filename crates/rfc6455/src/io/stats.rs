@@ -51,6 +51,18 @@ impl Cause {
             _ => Cause::BadHandshake,
         }
     }
+
+    /// How events name it.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Cause::OverLimit => "over_limit",
+            Cause::Admission => "admission",
+            Cause::BadHandshake => "bad_handshake",
+            Cause::HandshakeTimeout => "handshake_timeout",
+            Cause::Tls => "tls",
+        }
+    }
 }
 
 /// The counters themselves, shared by a server's accept loop and its

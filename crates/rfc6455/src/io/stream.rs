@@ -6,6 +6,7 @@ use crate::connection::{Connection, Role};
 use crate::deflate::DeflateParams;
 use crate::error::Error;
 use crate::message::Message;
+use crate::trace;
 use bytes::BufMut;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -97,7 +98,7 @@ pub struct WebSocket<S> {
     keepalive: Option<Pin<Box<Sleep>>>,
     /// A [`Server`](super::Server)'s shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
-    /// The server's counters: told when this ends.
+    /// The server's counters, a client's span: told when this ends.
     observer: Observer,
     /// Set once no more events will come: what is left to yield.
     /// Boxed: only a connection that is ending needs it.
@@ -197,6 +198,7 @@ where
     /// the transport, discarding messages that arrive meanwhile.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         if !self.conn.close_sent() {
+            let _span = self.observer.enter();
             self.conn.close(Some(CloseFrame::new(code, reason)))?;
         }
         std::future::poll_fn(|cx| self.poll_close_handshake(cx)).await
@@ -230,6 +232,7 @@ where
     /// Queues a Close (1000) unless one was sent: how both `Sink` closes
     /// begin.
     fn queue_normal_close(&mut self) -> Result<(), Error> {
+        let _span = self.observer.enter();
         if !self.conn.close_sent() {
             self.conn
                 .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
@@ -342,6 +345,7 @@ where
     }
 
     fn poll_next_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        let _span = self.observer.enter();
         loop {
             if self.done {
                 return Poll::Ready(None);
@@ -369,6 +373,7 @@ where
             }
             if self.close_timed_out(cx) {
                 // We sent Close and the peer never answered.
+                trace::event!(DEBUG, timeout = ?self.conn.config().close_timeout, "close timeout");
                 self.start_closing(Some(Err(Error::Timeout {
                     what: crate::TimeoutKind::Close,
                 })));
@@ -432,6 +437,7 @@ where
         }
         if let Some(idle) = self.idle.as_mut() {
             if idle.as_mut().poll(cx).is_ready() {
+                trace::event!(DEBUG, timeout = ?config.idle_timeout, "idle timeout");
                 // Open and never closed: this cannot fail.
                 let _ = self
                     .conn
@@ -557,7 +563,9 @@ where
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        self.get_mut().conn.send(item)
+        let this = self.get_mut();
+        let _span = this.observer.enter();
+        this.conn.send(item)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -577,8 +585,8 @@ where
     }
 }
 
-/// Counts the connection's end in its server's stats, however it ends:
-/// closed, failed, or dropped by its handler mid-way.
+/// Reports how the connection ended (and counts it, in a server's stats),
+/// however it ends: closed, failed, or dropped by its handler mid-way.
 impl<S> Drop for WebSocket<S> {
     fn drop(&mut self) {
         self.observer.ended(&self.conn);
