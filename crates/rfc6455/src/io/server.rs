@@ -65,24 +65,30 @@ type ErrorHook<A> = dyn Fn(&A, &Error) + Send + Sync;
 /// `websocket{peer, path}` (level INFO; `path` once the request is read),
 /// so the handler's own events land in it too, and the server reports:
 ///
-/// | event | level | fields |
+/// | message | level | fields |
 /// |---|---|---|
-/// | refused over `max_connections` (503) | INFO | `peer`, `status`, `reason` |
-/// | refused by the admission hook (its status) | INFO | `status`, `reason` |
-/// | the admission hook panicked (500) | ERROR | `status`, `reason` |
-/// | the hook did not decide in time (503) | WARN | `status`, `reason` |
-/// | not a valid request (400, 426, 431) | DEBUG | `status`, `reason` |
-/// | handshake timeout, TLS failure, lost peer | DEBUG | `cause`, `error` |
-/// | connection failed: protocol error or limit exceeded (the Close sent) | DEBUG | `code`, `error` |
-/// | closing handshake started | DEBUG | `code`, `reason`, `initiator` |
-/// | idle or close timeout | DEBUG | `timeout` |
-/// | connection closed | DEBUG | `code`, `initiator` |
+/// | `refused: max_connections open` (503) | INFO | `peer`, `status`, `reason` |
+/// | `refused by the admission hook` (its status) | INFO | `status`, `reason` |
+/// | `refused: the admission hook panicked` (500) | ERROR | `status`, `reason` |
+/// | `refused: invalid admission answer` (500) | ERROR | `status`, `reason` |
+/// | `refused: no admission decision in time` (503) | WARN | `status`, `reason` |
+/// | `refused: not a valid opening handshake` (400, 426, 431) | DEBUG | `status`, `reason` |
+/// | `handshake failed` (TLS, timeout, peer gone) | DEBUG | `cause`, `error` |
+/// | `connection failed` (protocol error or limit: the Close sent) | DEBUG | `code`, `error` |
+/// | `closing handshake started` | DEBUG | `code`, `reason`, `initiator` |
+/// | `the peer answered our Close` | TRACE | `code` |
+/// | `idle timeout`, `close timeout` | DEBUG | `timeout` |
+/// | `connection closed` | DEBUG | `code`, `initiator` |
 ///
 /// What a hostile or broken peer causes is DEBUG (INFO for refusals that
 /// a policy decided): a flood of it cannot flood the logs at the usual
 /// levels. ERROR and WARN name what the server itself got wrong. No event
-/// carries a payload. The codes are the ones of [`ClosesByCode`](crate::ClosesByCode);
-/// `initiator` is `local`, `remote` or (no Close at all, 1006) `none`.
+/// carries a payload or a query string. `code` is the close code as a
+/// number (the one [`ClosesByCode`](crate::ClosesByCode) counts);
+/// `initiator` is `local`, `remote` or (no Close either way, 1006) `none`.
+/// A client connection ([`connect`](crate::connect)) runs its events in
+/// `websocket_client{host, path}`, and reports `connect failed` (DEBUG,
+/// `error`).
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
