@@ -327,7 +327,7 @@ mod tracing_events {
         assert_eq!(event.field("status"), Some("400"), "{event:?}");
         assert_eq!(event.level, tracing::Level::DEBUG);
 
-        let _held = rfc6455::connect(format!("ws://{addr}/ok")).await.unwrap();
+        let held = rfc6455::connect(format!("ws://{addr}/ok")).await.unwrap();
         let mut over = TcpStream::connect(&addr).await.unwrap();
         assert!(read_head(&mut over).await.starts_with("HTTP/1.1 503 "));
         let event = wait_for(&traces, "refused: max_connections open").await;
@@ -341,6 +341,7 @@ mod tracing_events {
         // The query (a token, here) is nowhere.
         let events = format!("{:?}", traces.events());
         assert!(!events.contains("secret"), "{events}");
+        drop(held);
         running.handle.shutdown();
         let _ = running.task.await;
     }
@@ -411,5 +412,49 @@ mod tracing_events {
         assert_eq!(closed.field("initiator"), Some("local"), "{closed:?}");
         running.handle.shutdown();
         let _ = running.task.await;
+    }
+
+    /// Limits in time: a mute peer cut by the handshake timeout (its
+    /// cause), an idle connection closed with 1001 by the idle timeout.
+    #[tokio::test]
+    async fn timeouts_are_reported() {
+        let (traces, _guard) = capture();
+        let config = config().idle_timeout(Some(Duration::from_millis(200)));
+        let server = Server::bind("127.0.0.1:0", config).await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let handle = server.shutdown_handle();
+        let task = tokio::spawn(
+            server.serve(|mut ws, _| async move { while let Some(Ok(_)) = ws.next().await {} }),
+        );
+
+        let mut mute = TcpStream::connect(addr).await.unwrap();
+        read_to_end(&mut mute).await;
+        let failed = wait_for(&traces, "handshake failed").await;
+        assert_eq!(
+            failed.field("cause"),
+            Some("handshake_timeout"),
+            "{failed:?}"
+        );
+        assert_eq!(failed.level, tracing::Level::DEBUG);
+
+        let mut ws = rfc6455::connect(format!("ws://{addr}/quiet"))
+            .await
+            .unwrap();
+        match tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(Some(frame)))) => assert_eq!(frame.code, CloseCode::GOING_AWAY),
+            other => panic!("expected the idle timeout's Close, got {other:?}"),
+        }
+        let idle = wait_for(&traces, "idle timeout").await;
+        assert_eq!(idle.span_field("websocket", "path"), Some("/quiet"));
+        let closing = traces
+            .with_message("closing handshake started")
+            .into_iter()
+            .find(|e| e.span_field("websocket", "path") == Some("/quiet"))
+            .expect("the server's Close");
+        assert_eq!(closing.field("code"), Some("1001"), "{closing:?}");
+        assert_eq!(closing.field("reason"), Some("idle timeout"), "{closing:?}");
+        assert_eq!(closing.field("initiator"), Some("local"), "{closing:?}");
+        handle.shutdown();
+        let _ = task.await;
     }
 }

@@ -9,13 +9,19 @@
 //! assert_eq!(refusal.field("status"), Some("401"));
 //! ```
 //!
-//! The subscriber is this thread's default while the guard lives: run
-//! the code under test on it (a current-thread tokio runtime, as
-//! `#[tokio::test]` makes).
+//! One subscriber for the whole test process, made the global default on
+//! the first [`capture`]: it keeps the events of each thread that is
+//! capturing, for that thread. So run the code under test on the test's
+//! thread (a current-thread tokio runtime, as `#[tokio::test]` makes).
+//! Why not a thread's own default subscriber (`set_default`) per test:
+//! `tracing` caches whether a call site is wanted across all threads, and
+//! with tests coming and going in parallel a call site could be cached as
+//! unwanted while no test's subscriber existed, and its events lost.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -116,8 +122,14 @@ impl Traces {
     }
 }
 
-/// Keeps span fields in the registry and events in `Traces`.
-struct Keep(Traces);
+thread_local! {
+    /// Where the events of this thread go, while it captures.
+    static CAPTURING: RefCell<Option<Traces>> = const { RefCell::new(None) };
+}
+
+/// Keeps span fields in the registry, and events in the [`Traces`] of the
+/// thread they happen on, if it is capturing.
+struct Keep;
 
 impl<S> Layer<S> for Keep
 where
@@ -140,6 +152,9 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let Some(traces) = CAPTURING.with(|c| c.borrow().clone()) else {
+            return;
+        };
         let mut fields = Fields::default();
         event.record(&mut fields);
         let spans = ctx
@@ -159,7 +174,7 @@ where
             fields,
             spans,
         };
-        self.0
+        traces
             .seen
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -167,10 +182,27 @@ where
     }
 }
 
-/// A subscriber that keeps every event, at every level, made this
-/// thread's default until the guard is dropped.
-pub fn capture() -> (Traces, tracing::subscriber::DefaultGuard) {
+/// Captures this thread's events, at every level, until the guard is
+/// dropped.
+pub fn capture() -> (Traces, Capturing) {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::registry().with(Keep);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test process");
+    });
     let traces = Traces::default();
-    let subscriber = tracing_subscriber::registry().with(Keep(traces.clone()));
-    (traces, tracing::subscriber::set_default(subscriber))
+    CAPTURING.with(|c| *c.borrow_mut() = Some(traces.clone()));
+    (traces, Capturing(()))
+}
+
+/// While it lives, this thread's events go to its [`capture`]'s
+/// [`Traces`].
+#[derive(Debug)]
+pub struct Capturing(());
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        let _ = CAPTURING.try_with(|c| c.borrow_mut().take());
+    }
 }
