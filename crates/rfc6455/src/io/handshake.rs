@@ -317,9 +317,9 @@ enum Refuser {
 async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     refusal: Refusal,
-    _by: Refuser,
+    by: Refuser,
 ) -> Error {
-    report_refusal(&refusal, _by);
+    report_refusal(&refusal, by);
     let mut response = Vec::new();
     refusal.encode(&mut response);
     // Bounded: the peer may not read at all.
