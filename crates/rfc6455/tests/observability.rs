@@ -266,9 +266,12 @@ mod tls {
     use super::*;
     use rfc6455_test_support::tls::Pki;
 
-    /// Plain HTTP at a `wss://` server: a TLS failure, counted as one.
+    /// Plain HTTP at a `wss://` server: a TLS failure, counted as one
+    /// (and, with `tracing`, reported with its cause).
     #[tokio::test]
     async fn a_failed_tls_handshake_counts_as_tls() {
+        #[cfg(feature = "tracing")]
+        let (traces, _guard) = rfc6455_test_support::traces::capture();
         let pki = Pki::new();
         let server = Server::bind("127.0.0.1:0", config())
             .await
@@ -282,6 +285,14 @@ mod tls {
         assert_eq!(response.status(), 0, "{}", response.head);
         let now = wait_until(&stats, |s| s.refused.total() == 1).await;
         assert_eq!((now.accepted, now.refused.tls), (1, 1), "{now}");
+        #[cfg(feature = "tracing")]
+        {
+            let failed = traces.wait_for("handshake failed", LIMIT).await;
+            let failed = failed.expect("a TLS failure's event");
+            assert_eq!(failed.field("cause"), Some("tls"), "{failed:?}");
+            let peer = failed.span_field("websocket", "peer").unwrap_or_default();
+            assert!(peer.starts_with("127.0.0.1:"), "{failed:?}");
+        }
         handle.shutdown();
         let report = tokio::time::timeout(LIMIT, task).await.unwrap().unwrap();
         assert_eq!(report.failed_handshakes, 1, "{report}");
