@@ -12,7 +12,7 @@
 //!
 //! The call protocol and the memory bounds are on [`Connection`].
 
-use crate::close::CloseFrame;
+use crate::close::{CloseCode, CloseFrame};
 use crate::config::Config;
 use crate::deflate::{DeflateParams, Deflater, InflateError, Inflater};
 use crate::error::{Error, ProtocolError};
@@ -20,6 +20,7 @@ use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
 use crate::mask::{apply_mask, apply_mask_offset};
 use crate::message::{Message, Utf8Bytes};
 use crate::output::{OutputQueue, ZERO_COPY_MIN};
+use crate::trace;
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
 use std::io::IoSlice;
@@ -33,6 +34,27 @@ pub enum Role {
     Client,
     /// The end that accepted it.
     Server,
+}
+
+/// Which end sent the first Close frame of a connection: who started its
+/// closing handshake (RFC 6455 §7.1.2), or failed it (§7.1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Initiator {
+    /// This end.
+    Local,
+    /// The peer.
+    Remote,
+}
+
+impl Initiator {
+    /// How events name it.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Initiator::Local => "local",
+            Initiator::Remote => "remote",
+        }
+    }
 }
 
 /// A frame whose header has been read and whose payload is still arriving.
@@ -141,6 +163,11 @@ pub struct Connection {
     close_sent: bool,
     close_received: bool,
     failed: bool,
+    /// The code of the first Close frame, sent or received (1005 for one
+    /// without a code), and who sent it: what the connection closed with,
+    /// for the server's statistics and the `tracing` events. Three bytes,
+    /// beside the flags above.
+    first_close: Option<(CloseCode, Initiator)>,
     /// Boxed: most connections negotiate no compression, and the state
     /// of both directions is hundreds of bytes.
     deflate: Option<Box<Deflate>>,
@@ -221,6 +248,7 @@ impl Connection {
             close_sent: false,
             close_received: false,
             failed: false,
+            first_close: None,
             deflate,
             queued_pongs: 0,
             deferred_pong: None,
@@ -536,7 +564,14 @@ impl Connection {
             _ => {
                 let frame = CloseFrame::parse(&payload)?;
                 self.close_received = true;
-                if !self.close_sent {
+                if self.close_sent {
+                    trace::event!(
+                        TRACE,
+                        code = frame.as_ref().map_or(1005, |f| f.code.as_u16()),
+                        "the peer answered our Close"
+                    );
+                } else {
+                    self.closing_started(frame.as_ref(), Initiator::Remote);
                     // §5.5.1: reply with a Close, typically echoing the code.
                     self.write_deferred_pong();
                     self.close_sent = true;
@@ -562,6 +597,9 @@ impl Connection {
         if !self.close_sent {
             if let Some(code) = error.close_code() {
                 self.close_sent = true;
+                self.first_close = Some((code, Initiator::Local));
+                // A protocol error or a limit: the error says which.
+                trace::event!(DEBUG, code = code.as_u16(), %error, "connection failed");
                 let reason = error.to_string();
                 self.write_frame(OpCode::Close, &CloseFrame::new(code, reason).to_payload());
             }
@@ -602,17 +640,34 @@ impl Connection {
         if self.close_sent {
             return Err(Error::ConnectionClosed);
         }
-        let payload = match frame {
+        let payload = match &frame {
             Some(frame) if !frame.code.is_valid_on_wire() => {
                 return Err(Error::InvalidCloseCode(frame.code));
             }
             Some(frame) => frame.to_payload(),
             None => Bytes::new(),
         };
+        if !self.close_received {
+            self.closing_started(frame.as_ref(), Initiator::Local);
+        }
         self.write_deferred_pong();
         self.close_sent = true;
         self.write_frame(OpCode::Close, &payload);
         Ok(())
+    }
+
+    /// Records the first Close frame of the connection, sent or received
+    /// (§7.1.2), and reports it (its reason: at most 123 bytes, §5.5).
+    fn closing_started(&mut self, frame: Option<&CloseFrame>, by: Initiator) {
+        let code = frame.map_or(CloseCode::NO_STATUS, |f| f.code);
+        self.first_close = Some((code, by));
+        trace::event!(
+            DEBUG,
+            code = code.as_u16(),
+            reason = frame.map_or("", |f| f.reason.as_str()),
+            initiator = by.as_str(),
+            "closing handshake started"
+        );
     }
 
     fn write_deferred_pong(&mut self) {
@@ -786,6 +841,13 @@ impl Connection {
     #[must_use]
     pub fn should_close_transport(&self) -> bool {
         self.failed || (self.role == Role::Server && self.close_sent && self.close_received)
+    }
+
+    /// The code of the first Close frame, sent or received, and who sent
+    /// it; `None` while no Close went either way.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn first_close(&self) -> Option<(CloseCode, Initiator)> {
+        self.first_close
     }
 
     /// Whether neither side has started closing: messages flow both ways.

@@ -51,6 +51,10 @@
 //!   Without it both use portable safe code only, with the same results
 //!   (the [`mask`] tests check every implementation against the scalar
 //!   reference).
+//! - `tracing` (off): spans and events through `tracing`, a span per
+//!   connection and an event for each refusal, protocol error, close and
+//!   timeout (the list and their levels are in the `Server` docs). Off, none of
+//!   it is compiled and `tracing` is not a dependency.
 //! - `internals` (off): each masking implementation on its own, for the
 //!   workspace's benchmarks. Not part of the stable API.
 //! - `rustls` (off by default): `wss://`. [`connect`] then takes `wss://`
@@ -95,6 +99,7 @@ mod message;
 mod output;
 mod random;
 mod token;
+mod trace;
 pub mod utf8;
 
 #[cfg(feature = "tokio")]
@@ -114,9 +119,9 @@ pub use io::TlsListener;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use io::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
-    connect, connect_with_config, connect_with_connector, tls, Accepted, Connector, GoingAway,
-    GoingAwayReport, Listener, MaybeTlsStream, Policy, ReadHalf, ReuniteError, Server,
-    ShutdownHandle, ShutdownReport, WebSocket, WriteHalf,
+    connect, connect_with_config, connect_with_connector, tls, Accepted, ClosesByCode, Connector,
+    GoingAway, GoingAwayReport, Listener, MaybeTlsStream, Policy, ReadHalf, Refusals, ReuniteError,
+    Server, ServerStats, ShutdownHandle, ShutdownReport, StatsHandle, WebSocket, WriteHalf,
 };
 
 #[cfg(feature = "axum")]

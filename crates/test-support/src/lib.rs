@@ -20,6 +20,8 @@
 //! - [`polls`]: how many times a future was polled (no busy loop).
 //! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
 //!   echo server.
+//! - `traces` (feature `tracing`): a `tracing` subscriber that keeps the
+//!   events it saw, with the fields of their spans.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
 //!   replays under `cargo test`.
 //!
@@ -39,6 +41,8 @@ pub mod polls;
 pub mod report;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(feature = "tracing")]
+pub mod traces;
 pub mod wire;
 
 pub use conn::*;

@@ -9,6 +9,7 @@ use crate::error::{Error, HandshakeError};
 use crate::handshake::{
     self, Accept, Admission, ClientRequest, Decision, IntoClientRequest, Refusal, ServerResponse,
 };
+use crate::trace;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -217,12 +218,18 @@ where
             match handshake::parse_request(&buf, &config) {
                 Ok(None) => {}
                 Ok(Some(parsed)) => break parsed,
-                Err(error) => return Err(refuse(&mut stream, Refusal::from_error(error)).await),
+                Err(error) => {
+                    let refusal = Refusal::from_error(error);
+                    return Err(refuse(&mut stream, refusal, Refuser::Request).await);
+                }
             }
         };
         let mut parts = match handshake::to_parts(&request) {
             Ok(parts) => parts,
-            Err(error) => return Err(refuse(&mut stream, Refusal::from_error(error)).await),
+            Err(error) => {
+                let refusal = Refusal::from_error(error);
+                return Err(refuse(&mut stream, refusal, Refuser::Request).await);
+            }
         };
         parts.extensions.insert(peer.clone());
         admitting.store(true, Ordering::Relaxed);
@@ -230,7 +237,7 @@ where
         admitting.store(false, Ordering::Relaxed);
         let mut accept = match decision {
             Ok(accept) => accept,
-            Err(refusal) => return Err(refuse(&mut stream, refusal).await),
+            Err(refusal) => return Err(refuse(&mut stream, refusal, Refuser::Admission).await),
         };
         let deflate = config
             .deflate
@@ -240,11 +247,8 @@ where
         if let Err(error) = accept.encode(&request, deflate.as_ref(), &mut response) {
             // An invalid field or an unoffered subprotocol: our fault, not
             // the client's.
-            refuse(
-                &mut stream,
-                Refusal::from_error(HandshakeError::Rejected(500)),
-            )
-            .await;
+            let refusal = Refusal::from_error(HandshakeError::Rejected(500));
+            refuse(&mut stream, refusal, Refuser::Server).await;
             return Err(Error::Handshake(error));
         }
         stream.write_all(&response).await?;
@@ -261,7 +265,7 @@ where
             if admitting.load(Ordering::Relaxed) {
                 let refusal = Refusal::new(503)
                     .body("the server did not decide on the request within its handshake timeout");
-                refuse(&mut stream, refusal).await;
+                refuse(&mut stream, refusal, Refuser::Server).await;
             }
             return Err(Error::Timeout {
                 what: crate::TimeoutKind::Handshake,
@@ -301,9 +305,28 @@ where
     .await
 }
 
+/// Who refused a request, which sets the level of its event: a broken or
+/// hostile client's is DEBUG, a decision of the admission hook's INFO, the
+/// server's own failure (a hook that panicked, gave an invalid answer or
+/// did not decide in time) ERROR or WARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refuser {
+    /// Not a valid opening handshake (RFC 6455 §4.2.1).
+    Request,
+    /// The admission hook's answer (§4.2.2 items 2–4), or its panic.
+    Admission,
+    /// The server: an invalid answer of the hook, or none in time.
+    Server,
+}
+
 /// Sends `refusal`, closes our side, lingers, and returns the error it
 /// stands for. Best effort: the peer may already be gone.
-async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, refusal: Refusal) -> Error {
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    refusal: Refusal,
+    by: Refuser,
+) -> Error {
+    report_refusal(&refusal, by);
     let mut response = Vec::new();
     refusal.encode(&mut response);
     // Bounded: the peer may not read at all.
@@ -315,6 +338,36 @@ async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, refusal: Refu
     linger(stream).await;
     Error::Handshake(refusal.to_error())
 }
+
+/// The event of a refusal: its status and reason (the hook's body, or
+/// what was wrong with the request).
+#[cfg(feature = "tracing")]
+fn report_refusal(refusal: &Refusal, by: Refuser) {
+    let error = refusal.to_error();
+    let status = error.status();
+    let reason: &dyn std::fmt::Display = match &error {
+        HandshakeError::Refused { reason, .. } => reason,
+        other => other,
+    };
+    match by {
+        Refuser::Request => {
+            trace::event!(DEBUG, status, %reason, "refused: not a valid opening handshake");
+        }
+        Refuser::Admission if error == HandshakeError::AdmissionPanicked => {
+            trace::event!(ERROR, status, %reason, "refused: the admission hook panicked");
+        }
+        Refuser::Admission => trace::event!(INFO, status, %reason, "refused by the admission hook"),
+        Refuser::Server if status == 503 => {
+            trace::event!(WARN, status, %reason, "refused: no admission decision in time");
+        }
+        Refuser::Server => {
+            trace::event!(ERROR, status, %reason, "refused: invalid admission answer")
+        }
+    }
+}
+
+#[cfg(not(feature = "tracing"))]
+fn report_refusal(_: &Refusal, _: Refuser) {}
 
 /// After refusing a request: reads (and drops) what the client still
 /// sends, briefly and boundedly, so that closing with unread input does not
@@ -402,17 +455,27 @@ pub async fn connect_with_connector(
     let target = Target::of(&request)?;
     connector.check(request.is_tls(), &target.host)?;
     let timeout = config.handshake_timeout;
+    let span = trace::client_span(request.host(), request.resource());
     let work = async {
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
         tcp.set_nodelay(true)?;
         let stream = connector.wrap(request.is_tls(), &target.host, tcp).await?;
         client_handshake(stream, &request, config).await
     };
-    tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| Error::Timeout {
-            what: crate::TimeoutKind::Handshake,
-        })?
+    let connected = async {
+        let connected = tokio::time::timeout(timeout, work)
+            .await
+            .unwrap_or(Err(Error::Timeout {
+                what: crate::TimeoutKind::Handshake,
+            }));
+        if let Err(_error) = &connected {
+            trace::event!(DEBUG, error = %_error, "connect failed");
+        }
+        connected
+    };
+    let (mut ws, response) = trace::instrument(connected, span.clone()).await?;
+    ws.observer_mut().set_span(span);
+    Ok((ws, response))
 }
 
 /// Runs the client's opening handshake for `request` over an already

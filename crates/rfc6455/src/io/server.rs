@@ -5,14 +5,15 @@
 use super::handshake::{accept_inner, Accepted};
 use super::listener::Listener;
 use super::shutdown::Signal;
+use super::stats::{Cause, Counters, ServerStats, StatsHandle};
 use super::WebSocket;
 use crate::config::Config;
 use crate::error::{Error, HandshakeError};
 use crate::handshake::{Accept, Admission, Refusal, Request};
+use crate::trace;
 use std::future::Future;
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -54,6 +55,40 @@ type ErrorHook<A> = dyn Fn(&A, &Error) + Send + Sync;
 ///   [`shutdown_timeout`](Self::shutdown_timeout) for their closing
 ///   handshakes, aborts what is left, and [`serve`](Self::serve) returns a
 ///   [`ShutdownReport`].
+/// - It counts connections accepted, open, refused by cause and closed by
+///   close code: [`stats_handle`](Self::stats_handle) reads them while it
+///   serves, the [`ShutdownReport`] holds them at the end.
+///
+/// # Tracing
+///
+/// With the `tracing` feature, each connection runs in a span
+/// `websocket{peer, path}` (level INFO; `path` once the request is read),
+/// so the handler's own events land in it too, and the server reports:
+///
+/// | message | level | fields |
+/// |---|---|---|
+/// | `refused: max_connections open` (503) | INFO | `peer`, `status`, `reason` |
+/// | `refused by the admission hook` (its status) | INFO | `status`, `reason` |
+/// | `refused: the admission hook panicked` (500) | ERROR | `status`, `reason` |
+/// | `refused: invalid admission answer` (500) | ERROR | `status`, `reason` |
+/// | `refused: no admission decision in time` (503) | WARN | `status`, `reason` |
+/// | `refused: not a valid opening handshake` (400, 426, 431) | DEBUG | `status`, `reason` |
+/// | `handshake failed` (TLS, timeout, peer gone) | DEBUG | `cause`, `error` |
+/// | `connection failed` (protocol error or limit: the Close sent) | DEBUG | `code`, `error` |
+/// | `closing handshake started` | DEBUG | `code`, `reason`, `initiator` |
+/// | `the peer answered our Close` | TRACE | `code` |
+/// | `idle timeout`, `close timeout`, `write timeout` | DEBUG | `timeout` |
+/// | `connection closed` | DEBUG | `code`, `initiator` |
+///
+/// What a hostile or broken peer causes is DEBUG (INFO for refusals that
+/// a policy decided): a flood of it cannot flood the logs at the usual
+/// levels. ERROR and WARN name what the server itself got wrong. No event
+/// carries a payload or a query string. `code` is the close code as a
+/// number (the one [`ClosesByCode`](crate::ClosesByCode) counts);
+/// `initiator` is `local`, `remote` or (no Close either way, 1006) `none`.
+/// A client connection ([`connect`](crate::connect)) runs its events in
+/// `websocket_client{host, path}`, and reports `connect failed` (DEBUG,
+/// `error`).
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
@@ -97,6 +132,7 @@ pub struct Server<L: Listener = TcpListener> {
     admission: Admission,
     on_error: Option<Arc<ErrorHook<L::Addr>>>,
     signal: Arc<Signal>,
+    counters: Arc<Counters>,
 }
 
 impl<L: Listener + std::fmt::Debug> std::fmt::Debug for Server<L> {
@@ -123,16 +159,22 @@ impl ShutdownHandle {
     }
 }
 
-/// What a [`Server`] did, returned by [`Server::serve`] after shutdown.
+/// What a [`Server`] did, returned by [`Server::serve`] after shutdown:
+/// how the shutdown went, and every counter ([`stats`](Self::stats)).
+///
+/// `accepted`, `refused` and `failed_handshakes` are kept for existing
+/// callers; they are read from `stats`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {
-    /// TCP connections accepted.
+    /// Connections accepted (`stats.accepted`).
     pub accepted: u64,
-    /// Connections refused with 503 because `max_connections` were open.
+    /// Connections refused with 503 because `max_connections` were open
+    /// (`stats.refused.over_limit`).
     pub refused: u64,
-    /// Handshakes that failed (bad request, refused by the policy, timed
-    /// out); each got its HTTP status.
+    /// Handshakes that failed (TLS, bad request, refused by the
+    /// admission hook, timed out): every refusal of `stats.refused` but
+    /// those over the limit.
     pub failed_handshakes: u64,
     /// Connections open when the shutdown started.
     pub open_at_shutdown: usize,
@@ -140,20 +182,19 @@ pub struct ShutdownReport {
     pub closed: usize,
     /// Of those, the ones still running at the timeout, aborted.
     pub aborted: usize,
+    /// The server's counters once every connection's task ended: none
+    /// open, unless a handler moved its `WebSocket` to a task of its own.
+    pub stats: ServerStats,
 }
 
 impl std::fmt::Display for ShutdownReport {
+    /// `at shutdown 2 open: 2 closed, 0 aborted; accepted 12, open 0;
+    /// refused 3 (over the limit 1, ...); closed 9 (1000: 5, 1001: 2, ...)`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "accepted {}, refused {} (over the limit), failed handshakes {}; \
-             at shutdown {} open: {} closed, {} aborted",
-            self.accepted,
-            self.refused,
-            self.failed_handshakes,
-            self.open_at_shutdown,
-            self.closed,
-            self.aborted
+            "at shutdown {} open: {} closed, {} aborted; {}",
+            self.open_at_shutdown, self.closed, self.aborted, self.stats
         )
     }
 }
@@ -195,6 +236,7 @@ impl<L: Listener> Server<L> {
             admission: Admission::accept_all(),
             on_error: None,
             signal: Signal::new(),
+            counters: Arc::default(),
         }
     }
 
@@ -229,6 +271,7 @@ impl<L: Listener> Server<L> {
             admission: self.admission,
             on_error: self.on_error,
             signal: self.signal,
+            counters: self.counters,
         }
     }
 
@@ -304,6 +347,33 @@ impl<L: Listener> Server<L> {
         }
     }
 
+    /// Its counters now (all zero before [`serve`](Self::serve), which
+    /// takes the server: read them while it serves through a
+    /// [`stats_handle`](Self::stats_handle)).
+    #[must_use]
+    pub fn stats(&self) -> ServerStats {
+        self.stats_handle().snapshot()
+    }
+
+    /// A handle that reads this server's counters, while it serves and
+    /// after: connections accepted, open, refused by cause, closed by
+    /// close code.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// let server = rfc6455::Server::bind("127.0.0.1:9001", rfc6455::Config::default()).await?;
+    /// let stats = server.stats_handle();
+    /// let serving = tokio::spawn(server.serve(|_ws, _accepted| async {}));
+    /// // ...
+    /// let now = stats.snapshot();
+    /// println!("{} open, {} refused over the limit", now.open, now.refused.over_limit);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle::new(Arc::clone(&self.counters))
+    }
+
     /// Accepts connections until shut down, running `handler` in its own
     /// task for each one whose handshake succeeded, with what was
     /// [`Accepted`] (the request, the peer, the subprotocol). Returns once
@@ -326,10 +396,11 @@ impl<L: Listener> Server<L> {
             admission,
             on_error,
             signal,
+            counters,
         } = self;
         let shared = Arc::new(Shared {
             handler,
-            failed: AtomicU64::new(0),
+            counters,
             on_error,
         });
         let permits = Arc::new(Semaphore::new(max_connections));
@@ -358,11 +429,12 @@ impl<L: Listener> Server<L> {
                     continue;
                 }
             };
-            report.accepted += 1;
+            shared.counters.accepted();
             let secure = listener.secure(conn);
             let deadline = Instant::now() + config.handshake_timeout;
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                report.refused += 1;
+                shared.counters.refused(Cause::OverLimit);
+                trace::event!(INFO, peer = ?peer, status = 503, reason = OVER_THE_LIMIT, "refused: max_connections open");
                 if let Some(hook) = &shared.on_error {
                     let error = HandshakeError::Refused {
                         status: 503,
@@ -383,25 +455,31 @@ impl<L: Listener> Server<L> {
             let admission = admission.clone();
             let shared = Arc::clone(&shared);
             let going_away = signal.listener();
+            let span = trace::server_span(&peer);
             // Boxed, so that the task holds only the pointer to the
             // handshake's state (freed once it is done), not what it needs
             // (the config, the hook, the stream, the peer).
             let handshake = Box::pin(async move {
                 let io = match tokio::time::timeout_at(deadline, secure).await {
                     Ok(Ok(io)) => io,
-                    Ok(Err(error)) => return Err((error, peer)),
+                    Ok(Err(error)) => return Err((error, Cause::Tls, peer)),
                     Err(_) => {
                         let error = Error::Timeout {
                             what: crate::TimeoutKind::Handshake,
                         };
-                        return Err((error, peer));
+                        return Err((error, Cause::HandshakeTimeout, peer));
                     }
                 };
-                let decide =
-                    move |_: &Request, parts: &http::request::Parts| admission.admit(parts);
+                let decide = move |_: &Request, parts: &http::request::Parts| {
+                    trace::record_path(&parts.uri);
+                    admission.admit(parts)
+                };
                 accept_inner(io, peer.clone(), config, deadline, decide)
                     .await
-                    .map_err(|error| (error, peer))
+                    .map_err(|error| {
+                        let cause = Cause::of_handshake(&error);
+                        (error, cause, peer)
+                    })
             });
             let fut = async move {
                 let _permit = permit;
@@ -412,10 +490,16 @@ impl<L: Listener> Server<L> {
                 let handling = match handshake.await {
                     Ok((mut ws, accepted)) => {
                         ws.set_going_away(going_away);
+                        ws.observer_mut().count_in(Arc::clone(&shared.counters));
                         Box::pin((shared.handler)(ws, accepted))
                     }
-                    Err((error, peer)) => {
-                        shared.failed.fetch_add(1, Ordering::Relaxed);
+                    Err((error, cause, peer)) => {
+                        shared.counters.refused(cause);
+                        // Refusals with a status were reported as they
+                        // were sent (`handshake::refuse`).
+                        if !matches!(error, Error::Handshake(_)) {
+                            trace::event!(DEBUG, cause = cause.as_str(), %error, "handshake failed");
+                        }
                         if let Some(hook) = &shared.on_error {
                             hook(&peer, &error);
                         }
@@ -424,7 +508,7 @@ impl<L: Listener> Server<L> {
                 };
                 handling.await;
             };
-            tasks.spawn(fut);
+            tasks.spawn(trace::instrument(fut, span));
         }
         drop(listener);
         report.open_at_shutdown = tasks.len();
@@ -440,7 +524,10 @@ impl<L: Listener> Server<L> {
                 }
             }
         }
-        report.failed_handshakes = shared.failed.load(Ordering::Relaxed);
+        report.stats = StatsHandle::new(Arc::clone(&shared.counters)).snapshot();
+        report.accepted = report.stats.accepted;
+        report.refused = report.stats.refused.over_limit;
+        report.failed_handshakes = report.stats.refused.total() - report.refused;
         report
     }
 }
@@ -448,7 +535,7 @@ impl<L: Listener> Server<L> {
 /// What every connection's task of one [`Server::serve`] shares.
 struct Shared<H, A> {
     handler: H,
-    failed: AtomicU64,
+    counters: Arc<Counters>,
     on_error: Option<Arc<ErrorHook<A>>>,
 }
 

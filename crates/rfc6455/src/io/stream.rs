@@ -6,6 +6,7 @@ use crate::connection::{Connection, Role};
 use crate::deflate::DeflateParams;
 use crate::error::{Error, TimeoutKind};
 use crate::message::Message;
+use crate::trace;
 use bytes::BufMut;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
+use super::observer::Observer;
 use super::pool;
 use super::shutdown::Listener;
 
@@ -114,6 +116,8 @@ pub struct WebSocket<S> {
     /// A [`Server`](super::Server)'s or a [`GoingAway`](super::GoingAway)'s
     /// shutdown: send 1001 when it fires.
     going_away: Option<Listener>,
+    /// The server's counters, a client's span: told when this ends.
+    observer: Observer,
     /// Set once no more events will come: what is left to yield.
     /// Boxed: only a connection that is ending needs it.
     closing: Option<Box<Closing>>,
@@ -172,6 +176,7 @@ where
             stalled: false,
             write_timed_out: WriteTimedOut::No,
             going_away: None,
+            observer: Observer::default(),
             conn: Connection::with_deflate(role, config, deflate),
             protocol: None,
             close_deadline: None,
@@ -200,6 +205,10 @@ where
         self.going_away = Some(listener);
     }
 
+    pub(crate) fn observer_mut(&mut self) -> &mut Observer {
+        &mut self.observer
+    }
+
     /// The sans-IO connection inside.
     #[must_use]
     pub fn connection(&self) -> &Connection {
@@ -224,6 +233,7 @@ where
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         self.write_timeout_error()?;
         if !self.conn.close_sent() {
+            let _span = self.observer.enter();
             self.conn.close(Some(CloseFrame::new(code, reason)))?;
         }
         std::future::poll_fn(|cx| self.poll_close_handshake(cx)).await
@@ -263,6 +273,7 @@ where
     /// Queues a Close (1000) unless one was sent: how both `Sink` closes
     /// begin.
     fn queue_normal_close(&mut self) -> Result<(), Error> {
+        let _span = self.observer.enter();
         if !self.conn.close_sent() {
             self.conn
                 .close(Some(CloseFrame::new(CloseCode::NORMAL, "")))?;
@@ -302,6 +313,7 @@ where
         match self.poll_write_pending(cx) {
             Poll::Ready(result) => Poll::Ready(result.map_err(Error::from)),
             Poll::Pending if self.write_stalled_too_long(cx) => {
+                trace::event!(DEBUG, timeout = ?self.conn.config().write_timeout, "write timeout");
                 self.write_timed_out = WriteTimedOut::Untold;
                 self.done = true;
                 Poll::Ready(Err(write_timeout()))
@@ -442,6 +454,7 @@ where
     }
 
     fn poll_next_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        let _span = self.observer.enter();
         loop {
             if self.write_timed_out == WriteTimedOut::Untold {
                 // A write of the `Sink` timed out: the stream ends with it.
@@ -474,6 +487,7 @@ where
             }
             if self.close_timed_out(cx) {
                 // We sent Close and the peer never answered.
+                trace::event!(DEBUG, timeout = ?self.conn.config().close_timeout, "close timeout");
                 self.start_closing(Some(Err(Error::Timeout {
                     what: TimeoutKind::Close,
                 })));
@@ -540,6 +554,7 @@ where
         }
         if let Some(idle) = self.idle.as_mut() {
             if idle.as_mut().poll(cx).is_ready() {
+                trace::event!(DEBUG, timeout = ?config.idle_timeout, "idle timeout");
                 // Open and never closed: this cannot fail.
                 let _ = self
                     .conn
@@ -702,7 +717,9 @@ where
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        self.get_mut().conn.send(item)
+        let this = self.get_mut();
+        let _span = this.observer.enter();
+        this.conn.send(item)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -720,5 +737,13 @@ where
             this.queue_normal_close()?;
         }
         this.poll_close_handshake(cx)
+    }
+}
+
+/// Reports how the connection ended (and counts it, in a server's stats),
+/// however it ends: closed, failed, or dropped by its handler mid-way.
+impl<S> Drop for WebSocket<S> {
+    fn drop(&mut self) {
+        self.observer.ended(&self.conn);
     }
 }
