@@ -172,8 +172,11 @@ pub enum HandshakeError {
     /// `Sec-WebSocket-Version` is missing or not 13 (§4.2.1 item 6): 426 with
     /// `Sec-WebSocket-Version: 13`.
     UnsupportedVersion,
-    /// The server answered with a status other than 101 (§4.1).
-    UnexpectedStatus(u16),
+    /// The server answered with a status other than 101 (§4.1): its
+    /// status, header fields and body (up to
+    /// [`Config::max_error_body`](crate::Config#structfield.max_error_body)
+    /// bytes), so that a 401 or a 403 explains itself.
+    UnexpectedStatus(Box<crate::handshake::ErrorResponse>),
     /// `Sec-WebSocket-Accept` is missing or wrong (§4.1 item 4).
     InvalidAccept,
     /// The server selected a subprotocol the client did not offer (§4.1 item 6).
@@ -230,8 +233,8 @@ impl fmt::Display for HandshakeError {
             HandshakeError::UnsupportedVersion => {
                 f.write_str("Sec-WebSocket-Version missing or not 13")
             }
-            HandshakeError::UnexpectedStatus(status) => {
-                write!(f, "server answered {status}, not 101")
+            HandshakeError::UnexpectedStatus(response) => {
+                write!(f, "server answered {}, not 101", response.status)
             }
             HandshakeError::InvalidAccept => f.write_str("Sec-WebSocket-Accept missing or wrong"),
             HandshakeError::UnofferedSubprotocol(p) => {

@@ -610,15 +610,23 @@ pub fn check_response(data: &[u8]) {
                 assert_eq!(max, config.max_handshake_size);
                 assert!(data.len() > max);
             }
-            Err(HandshakeError::UnexpectedStatus(code)) => {
+            Err(HandshakeError::UnexpectedStatus(refusal)) => {
+                let code = refusal.status;
                 let mut storage = vec![httparse::EMPTY_HEADER; MAX_FIELDS];
                 let mut parsed = httparse::Response::new(&mut storage);
                 let bounded = &data[..data.len().min(config.max_handshake_size)];
-                assert!(matches!(
+                assert_eq!(
                     parsed.parse(bounded),
-                    Ok(httparse::Status::Complete(_))
-                ));
+                    Ok(httparse::Status::Complete(refusal.head_len()))
+                );
                 assert_eq!(parsed.code, Some(code));
+                assert_eq!(refusal.headers.len(), parsed.headers.len());
+                // Whatever follows the head, its body is bounded.
+                let mut body = rfc6455::handshake::ResponseBody::new(&refusal, 64);
+                body.receive(&data[refusal.head_len()..]);
+                let mut refusal = *refusal;
+                body.finish(&mut refusal, true);
+                assert!(refusal.body.len() <= 64);
                 assert_ne!(code, 101);
             }
             Err(_) => {}
