@@ -359,6 +359,9 @@ pub enum Error {
     InvalidUrl(String),
     /// TLS failed, or a `wss://` URL could not use it.
     Tls(TlsError),
+    /// The proxy refused the tunnel (a 407 or a 403 to `CONNECT`, a SOCKS5
+    /// reply code) or broke its protocol.
+    Proxy(crate::proxy::ProxyError),
     /// An I/O error of the transport.
     Io(std::io::Error),
 }
@@ -404,6 +407,7 @@ impl fmt::Display for Error {
             Error::Timeout { what } => write!(f, "{what} timed out"),
             Error::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
             Error::Tls(e) => write!(f, "TLS error: {e}"),
+            Error::Proxy(e) => write!(f, "proxy error: {e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -415,6 +419,7 @@ impl std::error::Error for Error {
             Error::Protocol(e) => Some(e),
             Error::Handshake(e) => Some(e),
             Error::Tls(e) => Some(e),
+            Error::Proxy(e) => Some(e),
             Error::Io(e) => Some(e),
             _ => None,
         }
@@ -430,6 +435,12 @@ impl From<ProtocolError> for Error {
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
         Error::Handshake(e)
+    }
+}
+
+impl From<crate::proxy::ProxyError> for Error {
+    fn from(e: crate::proxy::ProxyError) -> Self {
+        Error::Proxy(e)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The opening handshake over a tokio stream, bounded in size and time.
 
+use super::client::{open, ClientConfig, ProxySetting};
 use super::tls::{Connector, MaybeTlsStream};
 use super::WebSocket;
 use crate::config::Config;
@@ -10,6 +11,7 @@ use crate::handshake::{
     self, Accept, Admission, ClientRequest, Decision, ErrorResponse, IntoClientRequest, Refusal,
     ResponseBody, ServerResponse,
 };
+use crate::proxy::Proxy;
 use crate::trace;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,7 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// Accepts a WebSocket connection on `stream` with the default [`Config`].
@@ -442,10 +443,24 @@ pub async fn connect_with_config(
 /// `connector` (for example rustls trusting a private CA; see the
 /// [`tls`](crate::tls) module). `Config::handshake_timeout` bounds the TCP
 /// connect, the TLS handshake and the opening handshake together.
+/// [`ClientConfig`] has the same and more (a proxy).
 pub async fn connect_with_connector(
     request: impl IntoClientRequest,
     config: Config,
     connector: Connector,
+) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
+    let client = ClientConfig::default().config(config).connector(connector);
+    client.connect(request).await
+}
+
+/// What [`ClientConfig::connect`] runs: connect (directly or through
+/// `proxy`), secure, and run the opening handshake, all within
+/// `config.handshake_timeout`.
+pub(super) async fn connect_through(
+    request: impl IntoClientRequest,
+    config: Config,
+    connector: &Connector,
+    proxy: ProxySetting<'_>,
 ) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
     let mut request = request.into_client_request()?;
     if request.deflate().is_none() {
@@ -457,9 +472,13 @@ pub async fn connect_with_connector(
     connector.check(request.is_tls(), &target.host)?;
     let deadline = Instant::now() + config.handshake_timeout;
     let span = trace::client_span(request.host(), request.resource());
+    let proxy = match proxy {
+        ProxySetting::Direct => None,
+        ProxySetting::Given(proxy) => Some(proxy.clone()),
+        ProxySetting::FromEnv => Proxy::from_env(request.is_tls(), &target.host)?,
+    };
     let work = async {
-        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
-        tcp.set_nodelay(true)?;
+        let tcp = open(&target.host, target.port, proxy.as_ref()).await?;
         let stream = connector.wrap(request.is_tls(), &target.host, tcp).await?;
         client_handshake_by(stream, &request, config, deadline).await
     };
