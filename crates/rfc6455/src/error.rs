@@ -362,6 +362,9 @@ pub enum Error {
     /// The proxy refused the tunnel (a 407 or a 403 to `CONNECT`, a SOCKS5
     /// reply code) or broke its protocol.
     Proxy(crate::proxy::ProxyError),
+    /// A redirect was not followed: one too many, a loop, from `wss://` to
+    /// `ws://`, or a bad `Location`.
+    Redirect(crate::handshake::RedirectError),
     /// An I/O error of the transport.
     Io(std::io::Error),
 }
@@ -408,6 +411,7 @@ impl fmt::Display for Error {
             Error::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
             Error::Tls(e) => write!(f, "TLS error: {e}"),
             Error::Proxy(e) => write!(f, "proxy error: {e}"),
+            Error::Redirect(e) => write!(f, "{e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -420,6 +424,7 @@ impl std::error::Error for Error {
             Error::Handshake(e) => Some(e),
             Error::Tls(e) => Some(e),
             Error::Proxy(e) => Some(e),
+            Error::Redirect(e) => Some(e),
             Error::Io(e) => Some(e),
             _ => None,
         }
@@ -441,6 +446,12 @@ impl From<HandshakeError> for Error {
 impl From<crate::proxy::ProxyError> for Error {
     fn from(e: crate::proxy::ProxyError) -> Self {
         Error::Proxy(e)
+    }
+}
+
+impl From<crate::handshake::RedirectError> for Error {
+    fn from(e: crate::handshake::RedirectError) -> Self {
+        Error::Redirect(e)
     }
 }
 

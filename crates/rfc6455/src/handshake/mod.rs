@@ -59,6 +59,7 @@ mod admission;
 mod client;
 mod error_response;
 mod http;
+mod redirect;
 mod server;
 
 pub use self::http::reject_http;
@@ -70,6 +71,7 @@ pub use admission::{
 };
 pub use client::{ClientRequest, IntoClientRequest, ServerResponse};
 pub use error_response::{ErrorResponse, ResponseBody};
+pub use redirect::{is_redirect, RedirectError, Redirects};
 pub use server::{parse_request, reject_response, Request};
 
 use crate::token::{is_token, list_items, trim_ows};

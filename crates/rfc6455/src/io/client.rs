@@ -8,7 +8,8 @@ use super::tls::{Connector, MaybeTlsStream};
 use super::WebSocket;
 use crate::config::Config;
 use crate::error::Error;
-use crate::handshake::{IntoClientRequest, ServerResponse};
+use crate::error::HandshakeError;
+use crate::handshake::{is_redirect, IntoClientRequest, Redirects, ServerResponse};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -49,6 +50,9 @@ pub struct ClientConfig {
     pub proxy: Option<Proxy>,
     /// Set by [`proxy_from_env`](Self::proxy_from_env).
     pub proxy_from_env: bool,
+    /// How many redirects to follow (301, 302, 303, 307, 308); 0, the
+    /// default, follows none (the refusal is the error).
+    pub max_redirects: usize,
 }
 
 /// Where a connection goes first.
@@ -94,6 +98,19 @@ impl ClientConfig {
         self
     }
 
+    /// Follows up to `max` redirects of the opening handshake (301, 302,
+    /// 303, 307, 308 with `Location`; see
+    /// [`ClientRequest::follow`](crate::handshake::ClientRequest::follow)):
+    /// `Authorization` and `Cookie` are dropped when the origin changes,
+    /// and `wss://` never leads to `ws://`. A loop, one redirect too many,
+    /// or a downgrade is [`Error::Redirect`] naming the chain. Each hop
+    /// has its own `handshake_timeout`.
+    #[must_use]
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.max_redirects = max;
+        self
+    }
+
     /// Connects to a `ws://` or `wss://` URL (or any
     /// [`IntoClientRequest`]) as [`connect`](crate::connect) does, with
     /// these choices. A proxy's refusal is [`Error::Proxy`].
@@ -106,7 +123,22 @@ impl ClientConfig {
             (None, true) => ProxySetting::FromEnv,
             (None, false) => ProxySetting::Direct,
         };
-        connect_through(request, self.config.clone(), &self.connector, proxy).await
+        let mut request = request.into_client_request()?;
+        let mut redirects = Redirects::new(&request, self.max_redirects);
+        loop {
+            let connected =
+                connect_through(request.clone(), self.config.clone(), &self.connector, proxy).await;
+            match connected {
+                Err(Error::Handshake(HandshakeError::UnexpectedStatus(refusal)))
+                    if self.max_redirects > 0 && is_redirect(refusal.status) =>
+                {
+                    let next = request.follow(&refusal)?;
+                    redirects.visit(&next)?;
+                    request = next;
+                }
+                other => return other,
+            }
+        }
     }
 }
 
