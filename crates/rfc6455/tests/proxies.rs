@@ -198,3 +198,45 @@ async fn a_proxy_that_is_not_there_fails_in_time() {
         "{result:?}"
     );
 }
+
+/// The environment, opt-in: `HTTP_PROXY` names the proxy, `NO_PROXY`
+/// exempts a host. The only test of this binary that reads (or sets) the
+/// process's environment.
+#[tokio::test]
+async fn the_environment_names_the_proxy_when_asked() {
+    let process = tinyproxy(None, "");
+    let port = ws_echo().await;
+    // The lower-case forms win: none of the machine's may interfere.
+    for name in ["http_proxy", "no_proxy", "all_proxy", "ALL_PROXY"] {
+        std::env::remove_var(name);
+    }
+    std::env::set_var("HTTP_PROXY", format!("http://127.0.0.1:{}", process.port));
+    std::env::set_var("NO_PROXY", "example.invalid");
+    let client = ClientConfig::default().proxy_from_env();
+    round_trip(&client, &format!("ws://127.0.0.1:{port}/"), &process).await;
+
+    // Exempt: straight to the target, the proxy never hears of it.
+    std::env::set_var("NO_PROXY", "127.0.0.1");
+    let direct = ws_echo().await;
+    let (mut ws, _) = client
+        .connect(format!("ws://127.0.0.1:{direct}/"))
+        .await
+        .unwrap();
+    ws.close(CloseCode::NORMAL, "").await.unwrap();
+    assert!(
+        !process.log().contains(&direct.to_string()),
+        "{}",
+        process.log()
+    );
+
+    // Not asked: the environment is not read.
+    std::env::set_var("NO_PROXY", "");
+    std::env::set_var("HTTP_PROXY", "http://127.0.0.1:9");
+    let (ws, _) = ClientConfig::default()
+        .connect(format!("ws://127.0.0.1:{direct}/"))
+        .await
+        .unwrap();
+    drop(ws);
+    std::env::remove_var("HTTP_PROXY");
+    std::env::remove_var("NO_PROXY");
+}
