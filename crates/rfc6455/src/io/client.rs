@@ -1,6 +1,6 @@
 //! How a client connects: [`ClientConfig`] (limits, TLS, proxy) and the
 //! tunnel through a proxy. The proxies' protocols are in
-//! [`proxy`](crate::proxy); this module only moves their bytes (under the
+//! [`crate::proxy`]; this module only moves their bytes (under the
 //! handshake timeout of the caller).
 
 use super::handshake::connect_through;
