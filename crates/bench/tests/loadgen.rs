@@ -2,13 +2,9 @@
 //! two seconds in all.
 
 use bench::child::Server;
+use rfc6455_test_support::free_port;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 fn server(implementation: &str) -> Server {
     let port = free_port();

@@ -104,7 +104,7 @@ mod tests {
         assert!(
             matches!(
                 refused,
-                Err(Error::Handshake(HandshakeError::UnexpectedStatus(404)))
+                Err(Error::Handshake(HandshakeError::UnexpectedStatus(ref r))) if r.status == 404
             ),
             "{refused:?}"
         );

@@ -43,6 +43,11 @@ pub struct Config {
     /// Most header fields in a handshake. A server answers more with 431.
     /// Default: 64.
     pub max_handshake_headers: usize,
+    /// Most bytes of a refusal's body a client keeps (a server's non-101
+    /// answer, [`ErrorResponse`](crate::handshake::ErrorResponse)); the
+    /// rest is not read. Reading it is also bounded by
+    /// `handshake_timeout`. Default: 64 KiB.
+    pub max_error_body: usize,
     /// Outgoing frames are written once at least this many bytes are queued,
     /// even if more could be coalesced. Default: 64 KiB.
     pub write_buffer_size: usize,
@@ -115,6 +120,7 @@ impl Default for Config {
             max_message_size: 64 << 20,
             max_handshake_size: 16 << 10,
             max_handshake_headers: 64,
+            max_error_body: 64 << 10,
             write_buffer_size: 64 << 10,
             max_write_buffer_size: 4 << 20,
             max_queued_pongs: 16,
@@ -162,6 +168,8 @@ impl Config {
         max_handshake_size: usize;
         /// Sets [`max_handshake_headers`](Config#structfield.max_handshake_headers).
         max_handshake_headers: usize;
+        /// Sets [`max_error_body`](Config#structfield.max_error_body).
+        max_error_body: usize;
         /// Sets [`write_buffer_size`](Config#structfield.write_buffer_size).
         write_buffer_size: usize;
         /// Sets [`max_write_buffer_size`](Config#structfield.max_write_buffer_size).
@@ -216,6 +224,7 @@ mod tests {
             .max_message_size(2)
             .max_handshake_size(3)
             .max_handshake_headers(4)
+            .max_error_body(13)
             .write_buffer_size(5)
             .max_write_buffer_size(6)
             .max_queued_pongs(7)
@@ -230,6 +239,7 @@ mod tests {
             max_message_size: 2,
             max_handshake_size: 3,
             max_handshake_headers: 4,
+            max_error_body: 13,
             write_buffer_size: 5,
             max_write_buffer_size: 6,
             max_queued_pongs: 7,

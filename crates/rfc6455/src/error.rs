@@ -172,8 +172,11 @@ pub enum HandshakeError {
     /// `Sec-WebSocket-Version` is missing or not 13 (§4.2.1 item 6): 426 with
     /// `Sec-WebSocket-Version: 13`.
     UnsupportedVersion,
-    /// The server answered with a status other than 101 (§4.1).
-    UnexpectedStatus(u16),
+    /// The server answered with a status other than 101 (§4.1): its
+    /// status, header fields and body (up to
+    /// [`Config::max_error_body`](crate::Config#structfield.max_error_body)
+    /// bytes), so that a 401 or a 403 explains itself.
+    UnexpectedStatus(Box<crate::handshake::ErrorResponse>),
     /// `Sec-WebSocket-Accept` is missing or wrong (§4.1 item 4).
     InvalidAccept,
     /// The server selected a subprotocol the client did not offer (§4.1 item 6).
@@ -230,8 +233,8 @@ impl fmt::Display for HandshakeError {
             HandshakeError::UnsupportedVersion => {
                 f.write_str("Sec-WebSocket-Version missing or not 13")
             }
-            HandshakeError::UnexpectedStatus(status) => {
-                write!(f, "server answered {status}, not 101")
+            HandshakeError::UnexpectedStatus(response) => {
+                write!(f, "server answered {}, not 101", response.status)
             }
             HandshakeError::InvalidAccept => f.write_str("Sec-WebSocket-Accept missing or wrong"),
             HandshakeError::UnofferedSubprotocol(p) => {
@@ -356,6 +359,12 @@ pub enum Error {
     InvalidUrl(String),
     /// TLS failed, or a `wss://` URL could not use it.
     Tls(TlsError),
+    /// The proxy refused the tunnel (a 407 or a 403 to `CONNECT`, a SOCKS5
+    /// reply code) or broke its protocol.
+    Proxy(crate::proxy::ProxyError),
+    /// A redirect was not followed: one too many, a loop, from `wss://` to
+    /// `ws://`, or a bad `Location`.
+    Redirect(crate::handshake::RedirectError),
     /// An I/O error of the transport.
     Io(std::io::Error),
 }
@@ -401,6 +410,8 @@ impl fmt::Display for Error {
             Error::Timeout { what } => write!(f, "{what} timed out"),
             Error::InvalidUrl(why) => write!(f, "invalid URL: {why}"),
             Error::Tls(e) => write!(f, "TLS error: {e}"),
+            Error::Proxy(e) => write!(f, "proxy error: {e}"),
+            Error::Redirect(e) => write!(f, "{e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -412,6 +423,8 @@ impl std::error::Error for Error {
             Error::Protocol(e) => Some(e),
             Error::Handshake(e) => Some(e),
             Error::Tls(e) => Some(e),
+            Error::Proxy(e) => Some(e),
+            Error::Redirect(e) => Some(e),
             Error::Io(e) => Some(e),
             _ => None,
         }
@@ -427,6 +440,18 @@ impl From<ProtocolError> for Error {
 impl From<HandshakeError> for Error {
     fn from(e: HandshakeError) -> Self {
         Error::Handshake(e)
+    }
+}
+
+impl From<crate::proxy::ProxyError> for Error {
+    fn from(e: crate::proxy::ProxyError) -> Self {
+        Error::Proxy(e)
+    }
+}
+
+impl From<crate::handshake::RedirectError> for Error {
+    fn from(e: crate::handshake::RedirectError) -> Self {
+        Error::Redirect(e)
     }
 }
 

@@ -97,6 +97,7 @@ pub mod handshake;
 pub mod mask;
 mod message;
 mod output;
+pub mod proxy;
 mod random;
 mod token;
 mod trace;
@@ -119,9 +120,10 @@ pub use io::TlsListener;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use io::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
-    connect, connect_with_config, connect_with_connector, tls, Accepted, ClosesByCode, Connector,
-    GoingAway, GoingAwayReport, Listener, MaybeTlsStream, Policy, ReadHalf, Refusals, ReuniteError,
-    Server, ServerStats, ShutdownHandle, ShutdownReport, StatsHandle, WebSocket, WriteHalf,
+    connect, connect_with_config, connect_with_connector, tls, Accepted, ClientConfig,
+    ClosesByCode, Connector, GoingAway, GoingAwayReport, Listener, MaybeTlsStream, Policy,
+    ReadHalf, Refusals, ReuniteError, Server, ServerStats, ShutdownHandle, ShutdownReport,
+    StatsHandle, WebSocket, WriteHalf,
 };
 
 #[cfg(feature = "axum")]

@@ -156,7 +156,7 @@ async fn stats_count_a_scripted_mix_of_connections() {
     assert!(
         matches!(
             refused,
-            Error::Handshake(HandshakeError::UnexpectedStatus(401))
+            Error::Handshake(HandshakeError::UnexpectedStatus(ref r)) if r.status == 401
         ),
         "{refused:?}"
     );

@@ -368,10 +368,14 @@ mod s4_1_client_validates_response {
         ] {
             let mut lines = RFC_RESPONSE.to_vec();
             lines[0] = line;
-            assert_eq!(
-                client_err(&head(&lines)),
-                HandshakeError::UnexpectedStatus(code)
-            );
+            match client_err(&head(&lines)) {
+                HandshakeError::UnexpectedStatus(refusal) => {
+                    assert_eq!(refusal.status, code);
+                    assert_eq!(Some(refusal.reason.as_str()), line.get(13..));
+                    assert_eq!(refusal.header("upgrade"), Some(&b"websocket"[..]));
+                }
+                other => panic!("{other:?}"),
+            }
         }
     }
 

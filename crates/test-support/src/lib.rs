@@ -20,6 +20,8 @@
 //! - [`polls`]: how many times a future was polled (no busy loop).
 //! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
 //!   echo server.
+//! - `proxies` (feature `tls`): real HTTP `CONNECT` and SOCKS5 proxies
+//!   (`tinyproxy`, `danted`), installed if missing and started per test.
 //! - `traces` (feature `tracing`): a `tracing` subscriber that keeps the
 //!   events it saw, with the fields of their spans.
 //! - [`checks`]: the fuzz targets' checks, which `tests/fuzz_regressions.rs`
@@ -37,6 +39,8 @@ pub mod pair;
 #[cfg(feature = "tokio")]
 pub mod peer;
 pub mod polls;
+#[cfg(feature = "tls")]
+pub mod proxies;
 #[cfg(feature = "report")]
 pub mod report;
 #[cfg(feature = "tls")]
@@ -60,4 +64,50 @@ pub mod rng {
     pub fn seeded(seed: u64) -> StdRng {
         StdRng::seed_from_u64(seed)
     }
+}
+
+/// A TCP port free on 127.0.0.1 now, for a child process to listen on
+/// (another process could take it first: bind it soon).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Installs the first of `packages` that Debian's apt-get installs (as
+/// root), running `apt-get update` once if none does with the lists at
+/// hand; the error holds apt-get's messages. For test peers and tools the
+/// tests fetch themselves rather than skip.
+pub fn apt_install(packages: &[&str]) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let apt = |args: &[&str]| match Command::new("apt-get")
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+        Err(e) => Err(format!("cannot run apt-get: {e}")),
+    };
+    let mut why = String::new();
+    for update in [false, true] {
+        if update {
+            if let Err(e) = apt(&["update", "-qq"]) {
+                why.push_str(&e);
+            }
+        }
+        for package in packages {
+            match apt(&["install", "-y", "-qq", package]) {
+                Ok(()) => return Ok(()),
+                Err(e) => why.push_str(&e),
+            }
+        }
+    }
+    Err(format!(
+        "apt-get install {} failed: {why}",
+        packages.join(" or ")
+    ))
 }

@@ -3,7 +3,7 @@
 //! log lines and writes an `index.json`, in a scratch repository with the
 //! real testees. No real wstest, no Docker.
 
-use std::net::TcpListener;
+use rfc6455_test_support::free_port;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,14 +70,6 @@ fn fake_repo(name: &str) -> PathBuf {
         std::os::unix::fs::symlink(path, release.join(bin)).unwrap();
     }
     root
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Runs the harness in `root` with `args` and `env`; its exit code and output.

@@ -1,6 +1,7 @@
 //! The client's side of the opening handshake (RFC 6455 §4.1): the request
 //! it sends and the checks it makes of the server's answer.
 
+use super::ErrorResponse;
 use super::{
     accept_key, bounded, check_extra_header, find_header, generate_key, head_len, header_storage,
     is_token, is_valid_key, list_contains, list_items, owned_headers, put_header, single_value,
@@ -319,7 +320,9 @@ impl ClientRequest {
     ///
     /// Checks, each failing the handshake:
     /// 1. the status is 101 ([`UnexpectedStatus`](HandshakeError::UnexpectedStatus)
-    ///    with the code otherwise, item 1) and the version HTTP/1.1;
+    ///    with the status, the reason and the fields otherwise, item 1:
+    ///    its body follows at [`ErrorResponse::head_len`], to be decoded by
+    ///    [`ResponseBody`](super::ResponseBody)) and the version HTTP/1.1;
     /// 2. `Upgrade` holds the token `websocket`, any case
     ///    ([`MissingUpgrade`](HandshakeError::MissingUpgrade), item 2);
     /// 3. `Connection`, a token list possibly split across several fields,
@@ -372,7 +375,15 @@ impl ClientRequest {
         };
         // A complete head always has a code and a version.
         let code = response.code.unwrap_or(0);
-        let checked = self.check_response(code, response.version == Some(1), response.headers)?;
+        let checked = self
+            .check_response(code, response.version == Some(1), response.headers)
+            .map_err(|mut error| {
+                if let HandshakeError::UnexpectedStatus(refusal) = &mut error {
+                    refusal.set_head_len(n);
+                    refusal.reason = response.reason.unwrap_or_default().to_owned();
+                }
+                error
+            })?;
         Ok(Some((checked, n)))
     }
 
@@ -387,7 +398,8 @@ impl ClientRequest {
         headers: &[httparse::Header<'_>],
     ) -> Result<ServerResponse, HandshakeError> {
         if code != 101 {
-            return Err(HandshakeError::UnexpectedStatus(code));
+            let refusal = ErrorResponse::new(code, None, owned_headers(headers), 0);
+            return Err(HandshakeError::UnexpectedStatus(Box::new(refusal)));
         }
         if !http11 {
             return Err(HandshakeError::Malformed(

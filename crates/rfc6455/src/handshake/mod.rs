@@ -13,7 +13,10 @@
 //!   that read HTTP themselves: [`Request::from_http`],
 //!   [`Request::accept_http`], [`reject_http`], [`ClientRequest::to_http`],
 //!   [`ClientRequest::check_http_response`], and [`IntoClientRequest`], what
-//!   [`connect`](crate::connect) takes.
+//!   [`connect`](crate::connect) takes;
+//! - a refusal's status, fields and body, [`ErrorResponse`], its body
+//!   decoded (chunked, `Content-Length` or to the end) and bounded by
+//!   [`ResponseBody`].
 //!
 //! Does not own: sockets and timeouts (the tokio layer), URL parsing, and
 //! policy about origins, resources or authentication: the application
@@ -54,7 +57,9 @@
 
 mod admission;
 mod client;
+mod error_response;
 mod http;
+mod redirect;
 mod server;
 
 pub use self::http::reject_http;
@@ -65,6 +70,8 @@ pub use admission::{
     Refusal, MAX_REFUSAL_BODY,
 };
 pub use client::{ClientRequest, IntoClientRequest, ServerResponse};
+pub use error_response::{ErrorResponse, ResponseBody};
+pub use redirect::{is_redirect, RedirectError, Redirects};
 pub use server::{parse_request, reject_response, Request};
 
 use crate::token::{is_token, list_items, trim_ows};

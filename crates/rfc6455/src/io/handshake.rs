@@ -1,5 +1,6 @@
 //! The opening handshake over a tokio stream, bounded in size and time.
 
+use super::client::{open, ClientConfig, ProxySetting};
 use super::tls::{Connector, MaybeTlsStream};
 use super::WebSocket;
 use crate::config::Config;
@@ -7,8 +8,10 @@ use crate::connection::Role;
 use crate::deflate::DeflateParams;
 use crate::error::{Error, HandshakeError};
 use crate::handshake::{
-    self, Accept, Admission, ClientRequest, Decision, IntoClientRequest, Refusal, ServerResponse,
+    self, Accept, Admission, ClientRequest, Decision, ErrorResponse, IntoClientRequest, Refusal,
+    ResponseBody, ServerResponse,
 };
+use crate::proxy::Proxy;
 use crate::trace;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,7 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// Accepts a WebSocket connection on `stream` with the default [`Config`].
@@ -441,10 +443,24 @@ pub async fn connect_with_config(
 /// `connector` (for example rustls trusting a private CA; see the
 /// [`tls`](crate::tls) module). `Config::handshake_timeout` bounds the TCP
 /// connect, the TLS handshake and the opening handshake together.
+/// [`ClientConfig`] has the same and more (a proxy).
 pub async fn connect_with_connector(
     request: impl IntoClientRequest,
     config: Config,
     connector: Connector,
+) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
+    let client = ClientConfig::default().config(config).connector(connector);
+    client.connect(request).await
+}
+
+/// What [`ClientConfig::connect`] runs: connect (directly or through
+/// `proxy`), secure, and run the opening handshake, all within
+/// `config.handshake_timeout`.
+pub(super) async fn connect_through(
+    request: impl IntoClientRequest,
+    config: Config,
+    connector: &Connector,
+    proxy: ProxySetting<'_>,
 ) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
     let mut request = request.into_client_request()?;
     if request.deflate().is_none() {
@@ -454,20 +470,25 @@ pub async fn connect_with_connector(
     }
     let target = Target::of(&request)?;
     connector.check(request.is_tls(), &target.host)?;
-    let timeout = config.handshake_timeout;
+    let deadline = Instant::now() + config.handshake_timeout;
     let span = trace::client_span(request.host(), request.resource());
+    let proxy = match proxy {
+        ProxySetting::Direct => None,
+        ProxySetting::Given(proxy) => Some(proxy.clone()),
+        ProxySetting::FromEnv => Proxy::from_env(request.is_tls(), &target.host)?,
+    };
     let work = async {
-        let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
-        tcp.set_nodelay(true)?;
+        let tcp = open(&target.host, target.port, proxy.as_ref()).await?;
         let stream = connector.wrap(request.is_tls(), &target.host, tcp).await?;
-        client_handshake(stream, &request, config).await
+        client_handshake_by(stream, &request, config, deadline).await
     };
     let connected = async {
-        let connected = tokio::time::timeout(timeout, work)
-            .await
-            .unwrap_or(Err(Error::Timeout {
-                what: crate::TimeoutKind::Handshake,
-            }));
+        let connected =
+            tokio::time::timeout_at(deadline, work)
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    what: crate::TimeoutKind::Handshake,
+                }));
         if let Err(_error) = &connected {
             trace::event!(DEBUG, error = %_error, "connect failed");
         }
@@ -482,10 +503,30 @@ pub async fn connect_with_connector(
 /// connected `stream` (for example a TLS stream), without a timeout of its
 /// own (wrap it in `tokio::time::timeout`). Returns the `WebSocket` and the
 /// server's 101 answer, as [`connect`] does.
+///
+/// A refusal (any status but 101) is
+/// [`HandshakeError::UnexpectedStatus`] holding the status, the fields and
+/// the body: at most `config.max_error_body` bytes of it, read for at most
+/// `config.handshake_timeout` from the head's arrival.
 pub async fn client_handshake<S>(
+    stream: S,
+    request: &ClientRequest,
+    config: Config,
+) -> Result<(WebSocket<S>, ServerResponse), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let deadline = Instant::now() + config.handshake_timeout;
+    client_handshake_by(stream, request, config, deadline).await
+}
+
+/// [`client_handshake`], reading a refusal's body until `deadline` at the
+/// latest (the caller bounds the rest).
+async fn client_handshake_by<S>(
     mut stream: S,
     request: &ClientRequest,
     config: Config,
+    deadline: Instant,
 ) -> Result<(WebSocket<S>, ServerResponse), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -497,7 +538,14 @@ where
     let mut buf = Vec::new();
     loop {
         read_some(&mut stream, &mut buf, &config).await?;
-        if let Some((response, used)) = request.parse_response(&buf, &config)? {
+        let parsed = match request.parse_response(&buf, &config) {
+            Err(HandshakeError::UnexpectedStatus(mut refusal)) => {
+                read_error_body(&mut stream, &buf, &mut refusal, &config, deadline).await;
+                return Err(HandshakeError::UnexpectedStatus(refusal).into());
+            }
+            parsed => parsed?,
+        };
+        if let Some((response, used)) = parsed {
             let mut ws =
                 WebSocket::from_raw_with_deflate(stream, Role::Client, config, response.deflate);
             ws.set_protocol(response.protocol.clone());
@@ -506,6 +554,35 @@ where
             return Ok((ws, response));
         }
     }
+}
+
+/// Reads the body of a refusal whose head (and maybe more) is in `buf`:
+/// at most `config.max_error_body` bytes, until `deadline` at the latest.
+/// Best effort: what arrived by then is kept, marked incomplete.
+async fn read_error_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &[u8],
+    refusal: &mut ErrorResponse,
+    config: &Config,
+    deadline: Instant,
+) {
+    let mut body = ResponseBody::new(refusal, config.max_error_body);
+    body.receive(buf.get(refusal.head_len()..).unwrap_or_default());
+    let mut scratch = [0u8; 4096];
+    let read = async {
+        while !body.is_done() {
+            match stream.read(&mut scratch).await {
+                Ok(0) => return true,
+                Ok(n) => body.receive(&scratch[..n]),
+                Err(_) => break,
+            }
+        }
+        false
+    };
+    let eof = tokio::time::timeout_at(deadline, read)
+        .await
+        .unwrap_or(false);
+    body.finish(refusal, eof);
 }
 
 /// Reads once more into `buf`, never past one byte beyond the handshake

@@ -8,6 +8,7 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+mod client;
 mod going_away;
 mod handshake;
 mod listener;
@@ -22,6 +23,7 @@ pub mod tls;
 #[cfg(feature = "hyper")]
 pub mod upgrade;
 
+pub use client::ClientConfig;
 pub use going_away::{GoingAway, GoingAwayReport};
 pub use handshake::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,

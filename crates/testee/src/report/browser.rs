@@ -47,19 +47,7 @@ pub fn find_chromium(given: Option<PathBuf>) -> Result<PathBuf, String> {
         );
     }
     println!("report: installing chromium (apt-get)");
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .map_err(|e| format!("cannot run apt-get: {e}"))?
-            .success()
-            .then_some(())
-            .ok_or_else(|| format!("apt-get {} failed", args.join(" ")))
-    };
-    apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium"])?;
+    rfc6455_test_support::apt_install(&["chromium"])?;
     on_path("chromium").ok_or_else(|| "apt-get installed no `chromium` on PATH".into())
 }
 
