@@ -117,28 +117,28 @@ impl OutputQueue {
     /// if nothing is left.
     pub(crate) fn advance(&mut self, mut n: usize) -> bool {
         while n > 0 {
-            match self.shared.as_deref_mut() {
-                Some(SharedQueue { queue, .. })
-                    if queue.front().is_some_and(|first| self.pos < first.at) =>
-                {
-                    let at = queue.front().map_or(self.pos, |first| first.at);
-                    let k = n.min(at - self.pos);
+            let front = self.shared.as_deref_mut().and_then(|shared| {
+                let SharedQueue { queue, len } = shared;
+                queue.front_mut().map(|first| (first, len))
+            });
+            match front {
+                Some((first, _)) if self.pos < first.at => {
+                    let k = n.min(first.at - self.pos);
                     self.pos += k;
                     n -= k;
                 }
-                Some(SharedQueue { queue, len }) if !queue.is_empty() => {
-                    let Some(first) = queue.front_mut() else {
-                        break;
-                    };
+                Some((first, len)) => {
                     let k = n.min(first.bytes.len());
                     first.bytes.advance(k);
                     *len -= k;
                     n -= k;
                     if first.bytes.is_empty() {
-                        queue.pop_front();
+                        if let Some(shared) = self.shared.as_deref_mut() {
+                            shared.queue.pop_front();
+                        }
                     }
                 }
-                _ => {
+                None => {
                     self.pos = (self.pos + n).min(self.buf.len());
                     n = 0;
                 }
