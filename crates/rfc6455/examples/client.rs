@@ -63,13 +63,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unreachable_server_is_an_io_error() {
+    async fn an_unreachable_server_is_a_connect_error() {
         // Bound then dropped: nothing listens there.
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap();
         let err = run(&format!("ws://{addr}/"), []).await.unwrap_err();
-        assert!(matches!(err, rfc6455::Error::Io(_)), "got {err:?}");
+        assert!(matches!(err, rfc6455::Error::Connect(_)), "got {err:?}");
     }
 }

@@ -127,6 +127,9 @@ pub enum TimeoutKind {
     /// Output waited and the transport took none of it for
     /// `Config::write_timeout`: the peer stopped reading.
     Write,
+    /// No TCP connection to the host (or to the proxy) was made within
+    /// `ClientConfig::connect_timeout`, resolution included.
+    Connect,
 }
 
 impl fmt::Display for TimeoutKind {
@@ -136,6 +139,7 @@ impl fmt::Display for TimeoutKind {
             TimeoutKind::Close => "close",
             TimeoutKind::Idle => "idle",
             TimeoutKind::Write => "write",
+            TimeoutKind::Connect => "connect",
         })
     }
 }
@@ -365,8 +369,71 @@ pub enum Error {
     /// A redirect was not followed: one too many, a loop, from `wss://` to
     /// `ws://`, or a bad `Location`.
     Redirect(crate::handshake::RedirectError),
+    /// No TCP connection could be made to the host or the proxy: its name
+    /// did not resolve, or every address failed (each attempt's error is
+    /// kept).
+    Connect(ConnectError),
     /// An I/O error of the transport.
     Io(std::io::Error),
+}
+
+/// Why a client could not open TCP to a host ([`Error::Connect`]): the
+/// name did not resolve, or every address was tried and failed.
+///
+/// ```
+/// # async fn run() {
+/// // Nothing listens on port 9 of 127.0.0.1 here.
+/// if let Err(rfc6455::Error::Connect(e)) = rfc6455::connect("ws://127.0.0.1:9/").await {
+///     for (addr, why) in &e.attempts {
+///         eprintln!("{addr}: {why}");
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ConnectError {
+    /// The host, as the URL (or the proxy's address) names it.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Each address tried, in the order of the attempts' starts, with
+    /// its error; empty when the name did not resolve.
+    pub attempts: Vec<(std::net::SocketAddr, std::io::Error)>,
+    /// The resolver's error, when the name did not resolve.
+    pub resolve: Option<std::io::Error>,
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (host, port) = (&self.host, self.port);
+        if let Some(e) = &self.resolve {
+            return write!(f, "cannot resolve {host}: {e}");
+        }
+        write!(f, "cannot connect to {host} port {port}")?;
+        let mut sep = ": ";
+        for (addr, e) in &self.attempts {
+            write!(f, "{sep}{addr} ({e})")?;
+            sep = ", ";
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConnectError {
+    /// The resolver's error, or the last attempt's.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match (&self.resolve, self.attempts.last()) {
+            (Some(e), _) | (None, Some((_, e))) => Some(e),
+            (None, None) => None,
+        }
+    }
+}
+
+impl From<ConnectError> for Error {
+    fn from(e: ConnectError) -> Self {
+        Error::Connect(e)
+    }
 }
 
 impl Error {
@@ -412,6 +479,7 @@ impl fmt::Display for Error {
             Error::Tls(e) => write!(f, "TLS error: {e}"),
             Error::Proxy(e) => write!(f, "proxy error: {e}"),
             Error::Redirect(e) => write!(f, "{e}"),
+            Error::Connect(e) => write!(f, "{e}"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }
     }
@@ -425,6 +493,7 @@ impl std::error::Error for Error {
             Error::Tls(e) => Some(e),
             Error::Proxy(e) => Some(e),
             Error::Redirect(e) => Some(e),
+            Error::Connect(e) => Some(e),
             Error::Io(e) => Some(e),
             _ => None,
         }

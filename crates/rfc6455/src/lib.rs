@@ -109,7 +109,9 @@ mod io;
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
 pub use connection::{Connection, Role};
-pub use error::{Error, HandshakeError, HandshakeLimit, ProtocolError, TimeoutKind, TlsError};
+pub use error::{
+    ConnectError, Error, HandshakeError, HandshakeLimit, ProtocolError, TimeoutKind, TlsError,
+};
 pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
 

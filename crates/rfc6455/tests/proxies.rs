@@ -95,6 +95,20 @@ async fn http_connect_carries_ws_and_wss() {
 }
 
 #[tokio::test]
+async fn connect_to_moves_the_tunnel_end() {
+    // `ws.test` resolves nowhere: only `connect_to` gets the tunnel to the
+    // server, the proxy asked for its address.
+    let proxy = tinyproxy(None, "");
+    let port = ws_echo().await;
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let client = ClientConfig::default()
+        .proxy(Proxy::http("127.0.0.1", proxy.port))
+        .connect_to("ws.test", [addr]);
+    round_trip(&client, &format!("ws://ws.test:{port}/"), &proxy).await;
+    assert!(proxy.log().contains("127.0.0.1"), "{}", proxy.log());
+}
+
+#[tokio::test]
 async fn http_connect_refused_by_policy_is_a_typed_403() {
     let process = tinyproxy(None, "ConnectPort 443\n");
     let port = ws_echo().await;
@@ -179,7 +193,7 @@ async fn a_proxy_that_is_not_there_fails_in_time() {
     drop(closed);
     let client = ClientConfig::default().proxy(Proxy::http("127.0.0.1", port));
     let result = tokio::time::timeout(LIMIT, client.connect("ws://127.0.0.1:9/")).await;
-    assert!(matches!(result, Ok(Err(Error::Io(_)))), "{result:?}");
+    assert!(matches!(result, Ok(Err(Error::Connect(_)))), "{result:?}");
 
     // A proxy that answers nothing: the handshake timeout ends it.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

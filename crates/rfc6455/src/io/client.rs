@@ -1,8 +1,9 @@
-//! How a client connects: [`ClientConfig`] (limits, TLS, proxy) and the
-//! tunnel through a proxy. The proxies' protocols are in
-//! [`crate::proxy`]; this module only moves their bytes (under the
+//! How a client connects: [`ClientConfig`] (limits, TLS, proxy, how TCP
+//! is opened) and the tunnel through a proxy. The proxies' protocols are
+//! in [`crate::proxy`]; this module only moves their bytes (under the
 //! handshake timeout of the caller).
 
+use super::dial::{dial, Dial};
 use super::handshake::connect_through;
 use super::tls::{Connector, MaybeTlsStream};
 use super::WebSocket;
@@ -11,12 +12,24 @@ use crate::error::Error;
 use crate::error::HandshakeError;
 use crate::handshake::{is_redirect, IntoClientRequest, Redirects, ServerResponse};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind};
+use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// How a client connects: the limits ([`Config`]), how `wss://` is secured
-/// ([`Connector`]) and the proxy, if any. Built from its default with a
-/// setter per choice, then used for any number of connections.
+/// ([`Connector`]), the proxy, if any, and how TCP is opened. Built from
+/// its default with a setter per choice, then used for any number of
+/// connections.
+///
+/// TCP is opened as browsers open it: every address the name resolves to
+/// is tried, IPv6 and IPv4 interleaved and raced with staggered starts
+/// (Happy Eyeballs, RFC 8305; see
+/// [`attempt_delay`](Self::attempt_delay)), all within
+/// [`connect_timeout`](Self::connect_timeout). The connection has
+/// `TCP_NODELAY` set: the handshake and each frame leave at once instead
+/// of waiting for the peer's acknowledgement of the last (Nagle's
+/// algorithm), which WebSocket's small, latency-bound messages want.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), rfc6455::Error> {
@@ -34,9 +47,18 @@ use tokio::net::TcpStream;
 ///     .proxy_from_env()
 ///     .connect("wss://example.com/chat")
 ///     .await?;
+///
+/// // A name sent to an address of your choice (a test server, a service
+/// // mesh's sidecar): the URL, the Host field and TLS's name stay.
+/// let sidecar = "127.0.0.1:15001".parse().unwrap();
+/// let (ws, response) = ClientConfig::default()
+///     .connect_to("chat.internal", [sidecar])
+///     .connect_timeout(std::time::Duration::from_secs(2))
+///     .connect("ws://chat.internal/room/1")
+///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// The limits and timeouts; `handshake_timeout` bounds the whole
@@ -53,6 +75,33 @@ pub struct ClientConfig {
     /// How many redirects to follow (301, 302, 303, 307, 308); 0, the
     /// default, follows none (the refusal is the error).
     pub max_redirects: usize,
+    /// Bounds the opening of TCP, name resolution included, to the host or
+    /// to the proxy ([`TimeoutKind::Connect`](crate::TimeoutKind::Connect));
+    /// the whole connect stays bounded by `config.handshake_timeout`.
+    /// Default: 5 s.
+    pub connect_timeout: Duration,
+    /// Between the starts of two connection attempts to the addresses of
+    /// one name, unless the earlier attempt fails sooner (RFC 8305 §5's
+    /// "Connection Attempt Delay"). Default: 250 ms, the RFC's
+    /// recommendation.
+    pub attempt_delay: Duration,
+    /// Set by [`connect_to`](Self::connect_to).
+    pub connect_to: Vec<(String, Vec<SocketAddr>)>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            config: Config::default(),
+            connector: Connector::default(),
+            proxy: None,
+            proxy_from_env: false,
+            max_redirects: 0,
+            connect_timeout: Duration::from_secs(5),
+            attempt_delay: Duration::from_millis(250),
+            connect_to: Vec::new(),
+        }
+    }
 }
 
 /// Where a connection goes first.
@@ -111,6 +160,50 @@ impl ClientConfig {
         self
     }
 
+    /// Sets [`connect_timeout`](Self#structfield.connect_timeout).
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`attempt_delay`](Self#structfield.attempt_delay).
+    #[must_use]
+    pub fn attempt_delay(mut self, delay: Duration) -> Self {
+        self.attempt_delay = delay;
+        self
+    }
+
+    /// Opens TCP to `addrs` (tried in turn as a resolved name's addresses
+    /// are, their ports as given) instead of resolving `host` (compared
+    /// without regard to case, whatever the URL's port): for tests, and
+    /// for service meshes that route through a local address. Only the
+    /// TCP connection moves: the URL, the `Host` field, and the name TLS
+    /// sends and checks stay the host's. Through a proxy, the proxy is
+    /// asked for the first address instead of the name. A later call for
+    /// the same host replaces the earlier.
+    #[must_use]
+    pub fn connect_to(
+        mut self,
+        host: impl Into<String>,
+        addrs: impl IntoIterator<Item = SocketAddr>,
+    ) -> Self {
+        let host = host.into();
+        self.connect_to
+            .retain(|(name, _)| !name.eq_ignore_ascii_case(&host));
+        self.connect_to.push((host, addrs.into_iter().collect()));
+        self
+    }
+
+    /// How [`dial`] opens TCP for these choices.
+    pub(super) fn dial(&self) -> Dial<'_> {
+        Dial {
+            timeout: self.connect_timeout,
+            attempt_delay: self.attempt_delay,
+            overrides: &self.connect_to,
+        }
+    }
+
     /// Connects to a `ws://` or `wss://` URL (or any
     /// [`IntoClientRequest`]) as [`connect`](crate::connect) does, with
     /// these choices. A proxy's refusal is [`Error::Proxy`].
@@ -126,8 +219,7 @@ impl ClientConfig {
         let mut request = request.into_client_request()?;
         let mut redirects = Redirects::new(&request, self.max_redirects);
         loop {
-            let connected =
-                connect_through(request.clone(), self.config.clone(), &self.connector, proxy).await;
+            let connected = connect_through(request.clone(), self, proxy).await;
             match connected {
                 Err(Error::Handshake(HandshakeError::UnexpectedStatus(refusal)))
                     if self.max_redirects > 0 && is_redirect(refusal.status) =>
@@ -143,16 +235,25 @@ impl ClientConfig {
 }
 
 /// A TCP stream to `host:port`: connected directly, or a tunnel opened
-/// through `proxy`. `TCP_NODELAY` is set: the handshake and small frames
-/// go out at once.
-pub(super) async fn open(host: &str, port: u16, proxy: Option<&Proxy>) -> Result<TcpStream, Error> {
+/// through `proxy`; see [`dial`] for how TCP is opened.
+pub(super) async fn open(
+    host: &str,
+    port: u16,
+    proxy: Option<&Proxy>,
+    how: Dial<'_>,
+) -> Result<TcpStream, Error> {
     let Some(proxy) = proxy else {
-        let tcp = TcpStream::connect((host, port)).await?;
-        tcp.set_nodelay(true)?;
-        return Ok(tcp);
+        return dial(host, port, how).await;
     };
-    let mut tcp = TcpStream::connect((proxy.host(), proxy.port())).await?;
-    tcp.set_nodelay(true)?;
+    let mut tcp = dial(proxy.host(), proxy.port(), how).await?;
+    // `connect_to` moves the tunnel's end too: the proxy is asked for the
+    // address, not the name.
+    let overridden = how.overridden(host).and_then(|addrs| addrs.first());
+    let (host, port) = match overridden {
+        Some(addr) => (addr.ip().to_string(), addr.port()),
+        None => (host.to_owned(), port),
+    };
+    let host = host.as_str();
     match proxy.kind() {
         ProxyKind::Http => {
             let request = proxy::http_connect_request(proxy, host, port);

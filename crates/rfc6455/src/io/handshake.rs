@@ -458,10 +458,10 @@ pub async fn connect_with_connector(
 /// `config.handshake_timeout`.
 pub(super) async fn connect_through(
     request: impl IntoClientRequest,
-    config: Config,
-    connector: &Connector,
+    client: &ClientConfig,
     proxy: ProxySetting<'_>,
 ) -> Result<(WebSocket<MaybeTlsStream>, ServerResponse), Error> {
+    let (config, connector) = (client.config.clone(), &client.connector);
     let mut request = request.into_client_request()?;
     if request.deflate().is_none() {
         if let Some(deflate) = &config.deflate {
@@ -478,7 +478,7 @@ pub(super) async fn connect_through(
         ProxySetting::FromEnv => Proxy::from_env(request.is_tls(), &target.host)?,
     };
     let work = async {
-        let tcp = open(&target.host, target.port, proxy.as_ref()).await?;
+        let tcp = open(&target.host, target.port, proxy.as_ref(), client.dial()).await?;
         let stream = connector.wrap(request.is_tls(), &target.host, tcp).await?;
         client_handshake_by(stream, &request, config, deadline).await
     };

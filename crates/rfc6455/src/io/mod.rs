@@ -9,6 +9,7 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod client;
+mod dial;
 mod going_away;
 mod handshake;
 mod listener;
