@@ -47,19 +47,10 @@ impl Drop for ProxyProcess {
 /// auth with `credentials` if given; `extra` lines are added to its
 /// configuration (`ConnectPort 443` makes it refuse other ports with 403).
 pub fn tinyproxy(credentials: Option<(&str, &str)>, extra: &str) -> ProxyProcess {
-    let program = installed("tinyproxy", &["tinyproxy-bin", "tinyproxy"]);
+    let program = installed("tinyproxy", TINYPROXY_PACKAGES);
     let dir = TempDir::new();
     let port = free_port();
-    // No `ConnectPort` line: CONNECT to any port (its default allows only
-    // 443 and 563). When run as root it drops to `nobody`.
-    let mut conf = format!(
-        "User nobody\nGroup nogroup\nPort {port}\nListen 127.0.0.1\nTimeout 30\n\
-         MaxClients 64\nAllow 127.0.0.1\nLogLevel Info\n"
-    );
-    if let Some((user, password)) = credentials {
-        conf.push_str(&format!("BasicAuth {user} {password}\n"));
-    }
-    conf.push_str(extra);
+    let conf = tinyproxy_conf(port, credentials, extra);
     let conf_path = dir.path().join("tinyproxy.conf");
     std::fs::write(&conf_path, conf).unwrap();
     let log = std::fs::File::create(dir.path().join("log")).unwrap();
@@ -73,6 +64,50 @@ pub fn tinyproxy(credentials: Option<(&str, &str)>, extra: &str) -> ProxyProcess
         .spawn()
         .expect("start tinyproxy");
     started(child, port, dir)
+}
+
+/// Debian's packages that carry `tinyproxy`, in the order to try them.
+pub const TINYPROXY_PACKAGES: &[&str] = &["tinyproxy-bin", "tinyproxy"];
+
+/// tinyproxy's configuration for 127.0.0.1:`port`, allowing `CONNECT` to
+/// any port (its default allows only 443 and 563), from 127.0.0.1 only,
+/// asking for Basic auth with `credentials` if given, with `extra` lines
+/// at the end. When run as root it drops to `nobody`.
+pub fn tinyproxy_conf(port: u16, credentials: Option<(&str, &str)>, extra: &str) -> String {
+    let mut conf = format!(
+        "User nobody\nGroup nogroup\nPort {port}\nListen 127.0.0.1\nTimeout 30\n\
+         MaxClients 64\nAllow 127.0.0.1\nLogLevel Info\n"
+    );
+    if let Some((user, password)) = credentials {
+        conf.push_str(&format!("BasicAuth {user} {password}\n"));
+    }
+    conf.push_str(extra);
+    conf
+}
+
+/// Debian's package that carries Squid.
+pub const SQUID_PACKAGES: &[&str] = &["squid"];
+
+/// Squid's configuration for an HTTP proxy on 127.0.0.1:`port` that
+/// tunnels (`CONNECT`) to any port for 127.0.0.1 and caches nothing, its
+/// logs (`access.log`, one line per tunnel, and `cache.log`) and its pid
+/// file in `dir`, which Squid's user must be able to write (as root it
+/// runs as `proxy`). Run it with `squid -N -f CONF` (in the foreground).
+pub fn squid_conf(port: u16, dir: &Path) -> String {
+    let dir = dir.display();
+    format!(
+        "http_port 127.0.0.1:{port}\n\
+         acl local src 127.0.0.1\n\
+         http_access allow local\n\
+         http_access deny all\n\
+         cache deny all\n\
+         visible_hostname rfc6455-test\n\
+         pid_filename {dir}/squid.pid\n\
+         access_log stdio:{dir}/access.log\n\
+         cache_log {dir}/cache.log\n\
+         coredump_dir {dir}\n\
+         shutdown_lifetime 1 seconds\n"
+    )
 }
 
 /// Starts `danted` for SOCKS5 CONNECT to 127.0.0.1, without
@@ -132,18 +167,28 @@ fn started(mut child: Child, port: u16, dir: TempDir) -> ProxyProcess {
 }
 
 /// The path of `program`, installed with apt-get from the first of
-/// `packages` that installs, if missing.
+/// `packages` that installs, if missing; a test fails when it cannot be.
 fn installed(program: &str, packages: &[&str]) -> String {
+    find_or_install(program, packages).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// The path of `program` in the usual folders, installed with apt-get
+/// (as root) from the first of `packages` that installs, if missing; the
+/// error says why it is not there.
+pub fn find_or_install(program: &str, packages: &[&str]) -> Result<String, String> {
     static INSTALLING: Mutex<()> = Mutex::new(());
     let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(path) = find(program) {
-        return path;
+        return Ok(path);
     }
     eprintln!("installing {packages:?} for {program} (apt-get, needs root)");
     match crate::apt_install(packages) {
-        Ok(()) => find(program)
-            .unwrap_or_else(|| panic!("apt-get installed {packages:?} but no {program}")),
-        Err(why) => panic!("{program} is missing (run the tests as root to install it): {why}"),
+        Ok(()) => {
+            find(program).ok_or_else(|| format!("apt-get installed {packages:?} but no {program}"))
+        }
+        Err(why) => Err(format!(
+            "{program} is missing (run as root to install it): {why}"
+        )),
     }
 }
 

@@ -23,7 +23,12 @@ reports go to reports/autobahn-tls/. --testee NAME runs the server role
 against the rfc6455 example NAME (cargo build --release --example NAME -p
 rfc6455), compared with the server baseline: every case for axum_extractor,
 cases 1.* to 7.* for the others, unless --cases says otherwise; reports go
-to reports/autobahn-NAME/server/.
+to reports/autobahn-NAME/server/. --proxy runs the client role with
+fuzzclient reaching wstest through Squid (HTTP CONNECT), started for the run
+on a free port of 127.0.0.1 and installed with apt-get when missing (Debian's
+squid, as root); every case unless --cases (or --tls) says
+otherwise, compared with the client baseline; reports go to
+reports/autobahn-proxy/client/ (reports/autobahn-tls-proxy/ with --tls).
 
 wstest runs in Docker (crossbario/autobahn-testsuite) when an engine answers,
 else natively on a Python 2.7 bootstrapped once into a cache
@@ -50,6 +55,11 @@ pub struct Cli {
     /// Over TLS (wss://), with a self-signed certificate made for the run.
     #[arg(long)]
     pub tls: bool,
+    /// The client role only, fuzzclient reaching wstest through a real HTTP
+    /// CONNECT proxy (Squid, started for the run; installed with apt-get
+    /// when missing).
+    #[arg(long)]
+    pub proxy: bool,
     /// The server role only, against this rfc6455 example instead of fuzzserver.
     #[arg(long, value_enum, value_name = "NAME")]
     pub testee: Option<Testee>,
@@ -262,6 +272,9 @@ impl Cli {
             if self.tls {
                 return Err("--testee serves plain ws:// only, not --tls".to_owned());
             }
+            if self.proxy {
+                return Err("--testee runs the server role only, not --proxy".to_owned());
+            }
             if self.update_expected {
                 return Err(
                     "--testee compares with fuzzserver's baseline and never rewrites it".to_owned(),
@@ -273,7 +286,23 @@ impl Cli {
                 reports: format!("reports/autobahn-{name}"),
             });
         }
-        let roles = match self.roles.unwrap_or(Roles::All) {
+        if self.proxy {
+            if let Some(roles @ (Roles::Server | Roles::All)) = self.roles {
+                let roles = format!("{roles:?}").to_lowercase();
+                return Err(format!("--proxy runs the client role only, not {roles}"));
+            }
+            if self.update_expected {
+                return Err(
+                    "--proxy compares with the client baseline and never rewrites it".to_owned(),
+                );
+            }
+        }
+        let default_roles = if self.proxy {
+            Roles::Client
+        } else {
+            Roles::All
+        };
+        let roles = match self.roles.unwrap_or(default_roles) {
             Roles::Server => vec!["server"],
             Roles::Client => vec!["client"],
             Roles::All => vec!["server", "client"],
@@ -289,6 +318,13 @@ impl Cli {
             }
             cases = Some(cases.unwrap_or_else(|| SHORT_CASES.to_owned()));
             reports = "reports/autobahn-tls";
+        }
+        if self.proxy {
+            reports = if self.tls {
+                "reports/autobahn-tls-proxy"
+            } else {
+                "reports/autobahn-proxy"
+            };
         }
         Ok(Plan {
             roles,
@@ -381,6 +417,25 @@ mod tests {
                 .contains("never rewrites")
         );
         assert!(err(&["--tls", "--update-expected"]).contains("without --tls"));
+    }
+
+    #[test]
+    fn the_proxy_runs_the_client_role() {
+        let plan = cli(&["--proxy"]).unwrap().plan().unwrap();
+        assert_eq!(plan.roles, ["client"]);
+        assert_eq!(plan.cases, None);
+        assert_eq!(plan.reports, "reports/autobahn-proxy");
+        let plan = cli(&["client", "--proxy", "--tls"])
+            .unwrap()
+            .plan()
+            .unwrap();
+        assert_eq!(plan.cases.as_deref(), Some(SHORT_CASES));
+        assert_eq!(plan.reports, "reports/autobahn-tls-proxy");
+        let err = |args: &[&str]| cli(args).unwrap().plan().unwrap_err();
+        assert!(err(&["server", "--proxy"]).contains("client role only, not server"));
+        assert!(err(&["all", "--proxy"]).contains("client role only, not all"));
+        assert!(err(&["--proxy", "--update-expected"]).contains("never rewrites"));
+        assert!(err(&["--proxy", "--testee", "axum_echo"]).contains("server role only"));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct Run {
     runner: wstest::Runner,
     /// The certificate and key of `--tls`.
     tls: Option<(PathBuf, PathBuf)>,
+    /// Squid's path, for `--proxy`.
+    proxy: Option<String>,
 }
 
 /// Runs the harness as `cli` says.
@@ -93,6 +95,15 @@ pub fn main(cli: Cli) -> ExitCode {
 
     let cases = run.plan.cases.as_deref().unwrap_or("all");
     let (header, over) = match (run.tls.is_some(), run.cli.testee) {
+        _ if run.cli.proxy => {
+            let tls = if run.tls.is_some() { ", over TLS" } else { "" };
+            (
+                Some(format!(
+                    "== through an HTTP CONNECT proxy (Squid){tls}, cases {cases} =="
+                )),
+                format!(" through Squid{tls}"),
+            )
+        }
         (true, _) => (
             Some(format!("== over TLS (wss://), cases {cases} ==")),
             " over TLS".to_owned(),
@@ -174,6 +185,15 @@ fn prepare(cli: Cli, plan: Plan, console: &Console) -> Result<Run, String> {
             return Err(format!("the build made no {}", bin.display()));
         }
     }
+    let proxy = if cli.proxy {
+        let program = rfc6455_test_support::proxies::find_or_install(
+            "squid",
+            rfc6455_test_support::proxies::SQUID_PACKAGES,
+        )?;
+        Some(program)
+    } else {
+        None
+    };
     let runner = wstest::choose(&cli, &root, console)?;
     let scratch = std::env::temp_dir().join(format!("rfc6455-autobahn.{}", std::process::id()));
     std::fs::create_dir_all(&scratch)
@@ -195,5 +215,6 @@ fn prepare(cli: Cli, plan: Plan, console: &Console) -> Result<Run, String> {
         scratch,
         runner,
         tls,
+        proxy,
     })
 }

@@ -11,6 +11,7 @@ use crate::autobahn::compare::{compare, Compare};
 use crate::autobahn::spec::{write_spec, Spec};
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -180,6 +181,58 @@ impl Role<'_> {
     }
 
     /// Fails when something listens on `addr` already.
+    /// Starts Squid (`program`) on a free port of 127.0.0.1, its
+    /// configuration and logs in `squid/` of the role's folder; the proxy's
+    /// URL for fuzzclient's `--proxy`.
+    fn start_proxy(&self, program: &str) -> Result<(Proc, String), String> {
+        let port = rfc6455_test_support::free_port();
+        let dir = self.out.join("squid");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // Run as root, Squid drops to its own user, which writes the logs.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))
+            .map_err(|e| format!("cannot open {} to Squid: {e}", dir.display()))?;
+        let conf_path = dir.join("squid.conf");
+        let conf = rfc6455_test_support::proxies::squid_conf(port, &dir);
+        std::fs::write(&conf_path, conf)
+            .map_err(|e| format!("cannot write {}: {e}", conf_path.display()))?;
+        let log = dir.join("squid.out");
+        let mut command = Command::new(program);
+        command.arg("-N").arg("-f").arg(&conf_path);
+        let mut proc = Proc::spawn(&mut command, &log)?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        if let Err(e) = self.wait_listen(addr, &mut proc, "squid", &log, 60) {
+            self.console.show_log(&dir.join("cache.log"), 20);
+            return Err(e);
+        }
+        self.console.say(&format!(
+            "Squid (HTTP CONNECT proxy) listens on {addr}; fuzzclient goes through it"
+        ));
+        Ok((proc, format!("http://{addr}")))
+    }
+
+    /// Checks in Squid's access log that fuzzclient's connections went
+    /// through it (a `CONNECT` line per tunnel: one per case, plus the case
+    /// count and the reports), and says how many.
+    fn count_tunnels(&self) -> Result<(), String> {
+        let log = self.out.join("squid/access.log");
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let tunnels = text
+            .lines()
+            .filter(|line| line.contains(" CONNECT ") && line.contains("/200 "))
+            .count();
+        if tunnels == 0 {
+            self.console.show_log(&log, 20);
+            return Err(format!(
+                "Squid carried no CONNECT tunnel: fuzzclient went around it (see {})",
+                log.display()
+            ));
+        }
+        self.console
+            .say(&format!("Squid carried {tunnels} CONNECT tunnels"));
+        Ok(())
+    }
+
     fn port_free(&self, addr: SocketAddr, who: &str) -> Result<(), String> {
         if !procs::port_open(addr) {
             return Ok(());
@@ -330,6 +383,10 @@ impl Role<'_> {
             self.start_wstest(&["-m", "fuzzingserver", "-s", &spec, "--webport", "0"])?;
         let wstest_log = self.out.join("wstest.log");
         self.wait_listen(addr, &mut wstest.proc, who, &wstest_log, 90)?;
+        let mut proxy = match &run.proxy {
+            Some(program) => Some(self.start_proxy(program)?),
+            None => None,
+        };
         self.console.say("wstest listens; running fuzzclient");
 
         let t0 = Instant::now();
@@ -337,6 +394,9 @@ impl Role<'_> {
         command.args(["--url", &url, "--agent", AGENT]);
         if let Some((cert, _)) = &run.tls {
             command.arg("--ca").arg(cert);
+        }
+        if let Some((_, proxy_url)) = &proxy {
+            command.arg("--proxy").arg(proxy_url);
         }
         let log = self.out.join("fuzzclient.log");
         let mut client = Proc::spawn(&mut command, &log)?;
@@ -365,6 +425,11 @@ impl Role<'_> {
                 describe_status(status, wstest.oom_before, procs::oom_kills()),
                 self.point(&wstest)
             ));
+        }
+        if let Some((mut squid, _)) = proxy.take() {
+            // Squid writes a tunnel's line when it closes; TERM flushes all.
+            squid.stop();
+            self.count_tunnels()?;
         }
         // fuzzclient's last call (/updateReports) has wstest write its reports.
         let index = self.out.join("index.json");
