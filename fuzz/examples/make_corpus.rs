@@ -6,7 +6,9 @@
 //! vectors of `crates/rfc6455/tests/vectors/handshake/`, frames of RFC 6455
 //! §5.7 and of every length encoding, and sessions in the byte layout the
 //! structured targets decode (`crates/test-support/src/checks/connection.rs` `Op::decode`,
-//! `roundtrip.rs`, `utf8.rs`). Existing files are overwritten, others kept.
+//! `roundtrip.rs`, `utf8.rs`), a proxy's answers and refusals with every
+//! body framing (`proxy.rs`, `error_response.rs`). Existing files are
+//! overwritten, others kept.
 
 use rfc6455_test_support::wire::{raw_frame, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
 use std::fs;
@@ -385,6 +387,107 @@ fn main() {
     ];
     for (name, data) in texts {
         write(&root, "utf8", name, data);
+    }
+
+    // A proxy's answers: HTTP CONNECT, then SOCKS5's method, auth, reply.
+    let mut ipv6_reply = vec![5, 0, 0, 4];
+    ipv6_reply.extend_from_slice(&[0; 15]);
+    ipv6_reply.extend_from_slice(&[1, 0x1f, 0x90]);
+    let proxy_answers: &[(&str, &[u8])] = &[
+        (
+            "http-200-established",
+            b"HTTP/1.1 200 Connection established\r\n\r\n",
+        ),
+        (
+            "http-1-0-200-then-tunnel-bytes",
+            b"HTTP/1.0 200 OK\r\nProxy-Agent: x\r\n\r\n\x16\x03\x01\x00\x05",
+        ),
+        (
+            "http-407",
+            b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+              Proxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\n\r\n",
+        ),
+        ("http-not-http", b"SSH-2.0-OpenSSH_9.6\r\n\r\n"),
+        ("socks5-method-none", &[5, 0]),
+        ("socks5-method-user-pass", &[5, 2]),
+        ("socks5-method-none-acceptable", &[5, 0xff]),
+        ("socks5-auth-ok", &[1, 0]),
+        ("socks5-auth-failed", &[1, 1]),
+        ("socks5-reply-ipv4", &[5, 0, 0, 1, 127, 0, 0, 1, 0x1f, 0x90]),
+        ("socks5-reply-ipv6", &ipv6_reply),
+        (
+            "socks5-reply-name",
+            b"\x05\x00\x00\x03\x0bexample.com\x00\x50",
+        ),
+        (
+            "socks5-reply-refused",
+            &[5, 5, 0, 1, 0, 0, 0, 0, 0, 0],
+        ),
+        ("socks5-reply-bad-address-type", &[5, 0, 0, 9]),
+    ];
+    for (name, data) in proxy_answers {
+        write(&root, "proxy_answers", name, data);
+    }
+
+    // Refusals: a byte for the body limit, one for the reads, the response.
+    let chunked = "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let refusals: &[(&str, u8, String)] = &[
+        (
+            "content-length",
+            3,
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 7\r\n\r\nno key!".into(),
+        ),
+        (
+            "content-length-over-the-limit",
+            2,
+            "HTTP/1.1 403 Forbidden\r\nContent-Length: 12\r\n\r\nhello, world".into(),
+        ),
+        (
+            "lying-content-length",
+            3,
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 100\r\n\r\nonly this".into(),
+        ),
+        (
+            "content-length-with-sign",
+            3,
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: +5\r\n\r\nhello, extra".into(),
+        ),
+        (
+            "close-delimited",
+            3,
+            "HTTP/1.1 404 Not Found\r\n\r\nno such room".into(),
+        ),
+        (
+            "no-body-status",
+            3,
+            "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello".into(),
+        ),
+        (
+            "chunked-with-extension-and-trailers",
+            3,
+            format!("{chunked}4;ext=1\r\nback\r\n6\r\n soon!\r\n0\r\nRetry-After: 3\r\n\r\n"),
+        ),
+        (
+            "chunked-lf-only-after-gzip",
+            4,
+            "HTTP/1.1 500 Oops\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\nabc\n0\n\n".into(),
+        ),
+        (
+            "chunk-size-with-sign",
+            3,
+            format!("{chunked}+3\r\nabc\r\n0\r\n\r\n"),
+        ),
+        ("lying-chunk", 3, format!("{chunked}64\r\nonly this")),
+        (
+            "endless-chunk-size-line",
+            3,
+            format!("{chunked}{}", "1".repeat(1100)),
+        ),
+    ];
+    for (i, (name, limit, response)) in refusals.iter().enumerate() {
+        let mut data = vec![*limit, (i as u8).wrapping_mul(37) | 1];
+        data.extend_from_slice(response.as_bytes());
+        write(&root, "error_response", name, &data);
     }
     println!("seed corpora written to {}", root.display());
 }

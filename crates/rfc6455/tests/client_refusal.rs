@@ -2,10 +2,13 @@
 //! handled "per HTTP procedures"): `connect` fails with the status, the
 //! header fields and the body, the body read up to `Config::max_error_body`
 //! and the handshake timeout, whatever a hostile server does. Over real
-//! sockets.
+//! sockets. Every scenario holds a `memory::Budget` (one at a time); those
+//! whose server never stops sending bound this process's growth by the
+//! body limit.
 
 use rfc6455::handshake::{Admission, ErrorResponse, Refusal};
 use rfc6455::{Config, Error, HandshakeError, Server};
+use rfc6455_test_support::memory::{rss, Budget};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -27,8 +30,9 @@ async fn refused(url: String, config: Config) -> ErrorResponse {
 }
 
 /// A server that answers every connection with `answer` once it has read
-/// the request head, then holds the connection open (`hold`) or closes it.
-async fn hostile(answer: Vec<u8>, endless: bool) -> SocketAddr {
+/// the request head, then sends `endless` over and over, as long as the
+/// client reads (if it is not empty), and holds the connection open.
+async fn hostile(answer: Vec<u8>, endless: &'static [u8]) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -45,9 +49,17 @@ async fn hostile(answer: Vec<u8>, endless: bool) -> SocketAddr {
                 }
                 // Endless: body bytes for as long as the client reads
                 // (bounded here too, so a broken client cannot keep this
-                // test's server writing forever). Else: silent, open.
-                let junk = [b'x'; 4096];
-                for _ in 0..(if endless { 100_000 } else { 0 }) {
+                // test's server writing forever: 400 MiB). Else: silent,
+                // open.
+                // Whole copies of the pattern, so that the writes join up.
+                let copies = 4096 / endless.len().max(1);
+                let junk: Vec<u8> = endless
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(copies * endless.len())
+                    .collect();
+                for _ in 0..(if endless.is_empty() { 0 } else { 100_000 }) {
                     if tcp.write_all(&junk).await.is_err() {
                         return;
                     }
@@ -61,6 +73,7 @@ async fn hostile(answer: Vec<u8>, endless: bool) -> SocketAddr {
 
 #[tokio::test]
 async fn an_admission_refusal_reaches_the_client_with_its_fields_and_body() {
+    let _budget = Budget::start(Budget::DEFAULT).await;
     let admission = Admission::sync(|parts| match parts.headers.get("authorization") {
         Some(_) => Err(Refusal::new(403).body("that key is revoked")),
         None => Err(Refusal::unauthorized("Bearer realm=\"chat\"").body("log in first")),
@@ -114,10 +127,11 @@ async fn an_admission_refusal_reaches_the_client_with_its_fields_and_body() {
 
 #[tokio::test]
 async fn chunked_and_close_delimited_bodies_are_read() {
+    let _budget = Budget::start(Budget::DEFAULT).await;
     let chunked = b"HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\
         Retry-After: 3\r\n\r\n4\r\nback\r\n6\r\n soon!\r\n0\r\n\r\n"
         .to_vec();
-    let addr = hostile(chunked, false).await;
+    let addr = hostile(chunked, b"").await;
     let refusal = refused(format!("ws://{addr}/"), Config::default()).await;
     assert_eq!(refusal.status, 503);
     assert_eq!(refusal.header("retry-after"), Some(&b"3"[..]));
@@ -146,12 +160,13 @@ async fn chunked_and_close_delimited_bodies_are_read() {
 
 #[tokio::test]
 async fn an_endless_body_is_cut_at_the_limit() {
+    let _budget = Budget::start(Budget::DEFAULT).await;
     for head in [
         &b"HTTP/1.1 500 Oops\r\n\r\n"[..],
         b"HTTP/1.1 500 Oops\r\nContent-Length: 999999999999\r\n\r\n",
         b"HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffff\r\n",
     ] {
-        let addr = hostile(head.to_vec(), true).await;
+        let addr = hostile(head.to_vec(), b"x").await;
         let start = Instant::now();
         let refusal = refused(format!("ws://{addr}/"), Config::default()).await;
         assert_eq!(refusal.body.len(), 64 << 10);
@@ -165,20 +180,106 @@ async fn an_endless_body_is_cut_at_the_limit() {
     }
 }
 
+/// A `Content-Length`, or a chunk size, that announces more than the
+/// server sends, then silence: the body ends at the handshake timeout with
+/// what came, incomplete.
 #[tokio::test]
 async fn a_lying_length_ends_at_the_handshake_timeout() {
-    let head = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 100\r\n\r\nonly this".to_vec();
-    let addr = hostile(head, false).await;
-    let config = Config::default().handshake_timeout(Duration::from_millis(500));
-    let start = Instant::now();
-    let refusal = refused(format!("ws://{addr}/"), config).await;
-    let took = start.elapsed();
-    assert!(
-        took >= Duration::from_millis(400) && took < Duration::from_secs(5),
-        "{took:?}"
-    );
-    assert_eq!(
-        (refusal.body_text().as_ref(), refusal.body_complete),
-        ("only this", false)
-    );
+    let _budget = Budget::start(Budget::DEFAULT).await;
+    for head in [
+        &b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 100\r\n\r\nonly this"[..],
+        b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n64\r\nonly this",
+    ] {
+        let addr = hostile(head.to_vec(), b"").await;
+        let config = Config::default().handshake_timeout(Duration::from_millis(500));
+        let start = Instant::now();
+        let refusal = refused(format!("ws://{addr}/"), config).await;
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+        assert_eq!(
+            (refusal.body_text().as_ref(), refusal.body_complete),
+            ("only this", false)
+        );
+    }
+}
+
+/// A server that never stops sending its refusal's body, in every framing
+/// (up to the end of the connection, a `Content-Length` it never reaches,
+/// one endless chunk, endless small chunks): the body is cut at
+/// `max_error_body`, at once, and this process grows by little more than
+/// that, however much the server would send.
+#[tokio::test]
+async fn endless_bodies_stay_within_the_limit_in_memory() {
+    let _budget = Budget::start(16 << 20).await;
+    let max = 256 << 10;
+    for (what, head, endless) in [
+        (
+            "close-delimited",
+            &b"HTTP/1.1 500 Oops\r\n\r\n"[..],
+            &b"x"[..],
+        ),
+        (
+            "lying length",
+            b"HTTP/1.1 500 Oops\r\nContent-Length: 18446744073709551615\r\n\r\n",
+            b"x",
+        ),
+        (
+            "one endless chunk",
+            b"HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\n",
+            b"x",
+        ),
+        (
+            "endless small chunks",
+            b"HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"2\r\nxx\r\n",
+        ),
+    ] {
+        let addr = hostile(head.to_vec(), endless).await;
+        let before = rss();
+        let start = Instant::now();
+        let config = Config::default().max_error_body(max);
+        let refusal = refused(format!("ws://{addr}/"), config).await;
+        let took = start.elapsed();
+        let grown = rss().saturating_sub(before);
+        assert_eq!(refusal.body.len(), max, "{what}");
+        assert!(refusal.body.iter().all(|&b| b == b'x'), "{what}");
+        assert!(!refusal.body_complete, "{what}");
+        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+        assert!(grown < max + (4 << 20), "{what}: RSS grew by {grown} bytes");
+    }
+}
+
+/// Chunked framing that can never end well (RFC 9112 §7.1): a chunk-size
+/// line, chunk extensions or trailers that never end, a size that is not
+/// hex. The body ends at once, incomplete, with what came before; no
+/// wait for the handshake timeout, no unbounded buffer.
+#[tokio::test]
+async fn broken_chunked_framing_ends_the_body_at_once() {
+    let _budget = Budget::start(Budget::DEFAULT).await;
+    let chunked = "HTTP/1.1 403 Forbidden\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nnope\r\n";
+    for (what, tail, endless) in [
+        ("endless size line", "1", &b"1"[..]),
+        ("endless extensions", "1;a=", b"b"),
+        ("endless trailers", "0\r\nX-T: ", b"t"),
+        ("size not hex", "zz\r\n", b""),
+        ("no CRLF after data", "2\r\nabX", b""),
+    ] {
+        let addr = hostile(format!("{chunked}{tail}").into_bytes(), endless).await;
+        let start = Instant::now();
+        let config = Config::default().handshake_timeout(LIMIT);
+        let refusal = refused(format!("ws://{addr}/"), config).await;
+        let took = start.elapsed();
+        assert_eq!(refusal.status, 403, "{what}");
+        assert!(
+            refusal.body.starts_with(b"nope"),
+            "{what}: {:?}",
+            refusal.body_text()
+        );
+        assert!(refusal.body.len() <= 6, "{what}: {:?}", refusal.body_text());
+        assert!(!refusal.body_complete, "{what}");
+        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+    }
 }

@@ -1,72 +1,26 @@
 //! Hostile peers against the tokio server and client, over real loopback
 //! sockets (issue: "Hostile peers, limits, TLS and graceful shutdown").
+//! A hostile server's answers to our client's handshake and its frames are
+//! in `hostile_server.rs`; peers that stop reading, both roles, here.
 //!
 //! Each scenario asserts the answer the RFC names (HTTP status or Close
 //! code), that it comes within the configured timeouts, that the server
 //! keeps serving others afterwards, and, where a peer pushes on memory,
 //! that this process's resident set stays under a bound. Scenarios that
-//! measure memory run one at a time (`MEMORY`), since every test of this
+//! measure memory run one at a time (`memory::Budget`), since every test of this
 //! file shares the process.
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::deflate::DeflateConfig;
 use rfc6455::handshake::ClientRequest;
 use rfc6455::{CloseCode, Config, Error, Message, Server, ShutdownHandle, ShutdownReport};
-use rfc6455_test_support::peer::{encoded, raw_client, read_head};
+use rfc6455_test_support::memory::{rss, Budget};
+use rfc6455_test_support::peer::{encoded, raw_client, read_head, read_until_closed};
 use rfc6455_test_support::*;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
-
-/// Serializes the scenarios: each measures this process's memory.
-static MEMORY: Mutex<()> = Mutex::const_new(());
-
-/// Every scenario holds one: scenarios run one at a time, and when one
-/// ends (without a failure already), this process's resident set must not
-/// have grown by `max` bytes or more over it.
-struct Budget {
-    _serial: tokio::sync::MutexGuard<'static, ()>,
-    before: usize,
-    max: usize,
-}
-
-impl Budget {
-    /// The bound for scenarios that do not push on memory on purpose:
-    /// generous, for allocator and runtime noise.
-    const DEFAULT: usize = 32 << 20;
-
-    async fn start(max: usize) -> Budget {
-        let serial = MEMORY.lock().await;
-        Budget {
-            _serial: serial,
-            before: rss(),
-            max,
-        }
-    }
-}
-
-impl Drop for Budget {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return;
-        }
-        let grown = rss().saturating_sub(self.before);
-        assert!(
-            grown < self.max,
-            "RSS grew by {grown} bytes during the scenario (bound {})",
-            self.max
-        );
-    }
-}
-
-/// This process's resident set, in bytes (Linux).
-fn rss() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
-}
 
 /// An echo [`Server`] on an ephemeral port.
 struct Running {
@@ -124,13 +78,6 @@ async fn assert_still_serving(addr: &str) {
         .expect("echo in time");
     assert_eq!(reply.unwrap().unwrap(), Message::text("still there?"));
     ws.close(CloseCode::NORMAL, "").await.unwrap();
-}
-
-/// Reads everything until the server closes TCP (bounded by `limit`).
-async fn read_to_end(stream: &mut TcpStream, limit: Duration) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(limit, stream.read_to_end(&mut out)).await;
-    out
 }
 
 /// The close code of the first Close frame among unmasked server frames.
@@ -267,7 +214,7 @@ mod handshake {
         assert_still_serving(&addr).await;
         let (mut slow, _) = dripper.await.unwrap();
         for stream in &mut slow {
-            let rest = read_to_end(stream, Duration::from_secs(3)).await;
+            let rest = read_until_closed(stream, Duration::from_secs(3)).await;
             assert!(rest.is_empty(), "no answer to a half request");
         }
         let elapsed = start.elapsed();
@@ -404,7 +351,7 @@ mod frames {
             let mut stream = raw_client(addr, &encoded(&request(addr))).await;
             let start = Instant::now();
             stream.write_all(&wire).await.unwrap();
-            let answer = read_to_end(&mut stream, Duration::from_secs(10)).await;
+            let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await;
             assert_eq!(close_code_in(&answer), Some(code), "{what}: {answer:02x?}");
             assert!(
                 start.elapsed() < Duration::from_secs(6),
@@ -463,7 +410,7 @@ mod memory {
             .write_all(&raw_frame(true, 4, BINARY, Some(KEY), &compressed))
             .await
             .unwrap();
-        let answer = read_to_end(&mut stream, Duration::from_secs(10)).await;
+        let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await;
         assert_eq!(close_code_in(&answer), Some(1009), "{answer:02x?}");
         let grown = rss().saturating_sub(before);
         assert!(grown < 12 << 20, "RSS grew by {grown} bytes");
@@ -571,7 +518,7 @@ mod time {
         // A raw peer that answers nothing: cut off with 1001.
         let mut stream = raw_client(addr, &encoded(&request(addr))).await;
         let start = Instant::now();
-        let answer = read_to_end(&mut stream, Duration::from_secs(10)).await;
+        let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await;
         assert_eq!(close_code_in(&answer), Some(1001), "{answer:02x?}");
         assert!(
             start.elapsed() < Duration::from_secs(7),
@@ -639,164 +586,6 @@ mod shutdown {
         assert_eq!(report.aborted, 1, "{report}");
         // The listener is gone.
         assert!(TcpStream::connect(&addr).await.is_err());
-    }
-}
-
-/// Our client pointed at a hostile server.
-mod client {
-    use super::*;
-    use rfc6455::handshake::{accept_key, parse_request};
-    use rfc6455::HandshakeError;
-    use tokio::net::TcpListener;
-
-    /// A raw server that reads the client's request and answers with
-    /// whatever `answer` makes of the request's key.
-    async fn hostile_server<F>(answer: F) -> (String, JoinHandle<Vec<u8>>)
-    where
-        F: FnOnce(&str) -> Vec<u8> + Send + 'static,
-    {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let task = tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            let mut buf = Vec::new();
-            let key = loop {
-                let mut chunk = [0u8; 1024];
-                let n = stream.read(&mut chunk).await.unwrap();
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some((request, _)) = parse_request(&buf, &Config::default()).unwrap() {
-                    break request.key;
-                }
-            };
-            let _ = stream.write_all(&answer(&key)).await;
-            // What the client sends back (its Close, if any), until it closes.
-            read_to_end(&mut stream, Duration::from_secs(10)).await
-        });
-        (addr, task)
-    }
-
-    fn switching(key: &str, extra: &str) -> Vec<u8> {
-        format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Accept: {}\r\n{extra}\r\n",
-            accept_key(key.as_bytes())
-        )
-        .into_bytes()
-    }
-
-    /// The close code of the first Close among masked client frames.
-    fn client_close_code(bytes: &[u8]) -> Option<u16> {
-        let (header, len) = rfc6455::frame::FrameHeader::decode(bytes).ok()??;
-        let mut payload = bytes.get(len..len + header.payload_len as usize)?.to_vec();
-        rfc6455::mask::apply_mask_scalar(&mut payload, header.mask?, 0);
-        (header.opcode == rfc6455::frame::OpCode::Close && payload.len() >= 2)
-            .then(|| u16::from_be_bytes([payload[0], payload[1]]))
-    }
-
-    #[tokio::test]
-    async fn oversized_response_head_is_refused() {
-        let _budget = Budget::start(Budget::DEFAULT).await;
-        let (addr, _server) = hostile_server(|key| {
-            let mut head = switching(key, "");
-            head.truncate(head.len() - 2);
-            head.extend(format!("X-Big: {}\r\n\r\n", "a".repeat(20_000)).into_bytes());
-            head
-        })
-        .await;
-        let error = rfc6455::connect(&format!("ws://{addr}/"))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(error, Error::Handshake(HandshakeError::TooLarge { .. })),
-            "{error}"
-        );
-    }
-
-    #[tokio::test]
-    async fn wrong_accept_value_is_refused() {
-        let _budget = Budget::start(Budget::DEFAULT).await;
-        let (addr, _server) = hostile_server(|_| switching("AAAAAAAAAAAAAAAAAAAAAA==", "")).await;
-        let error = rfc6455::connect(&format!("ws://{addr}/"))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(error, Error::Handshake(HandshakeError::InvalidAccept)),
-            "{error}"
-        );
-    }
-
-    #[tokio::test]
-    async fn silent_server_times_out() {
-        let _budget = Budget::start(Budget::DEFAULT).await;
-        let (addr, _server) = hostile_server(|_| Vec::new()).await;
-        let config = Config::default().handshake_timeout(Duration::from_millis(300));
-        let start = Instant::now();
-        let error = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(
-                error,
-                Error::Timeout {
-                    what: rfc6455::TimeoutKind::Handshake
-                }
-            ),
-            "{error}"
-        );
-        assert!(start.elapsed() < Duration::from_secs(2));
-    }
-
-    /// A server that masks its frames breaks §5.1: our client fails the
-    /// connection with 1002 and tells the server so.
-    #[tokio::test]
-    async fn masked_frame_from_the_server_is_1002() {
-        let _budget = Budget::start(Budget::DEFAULT).await;
-        let (addr, server) = hostile_server(|key| {
-            let mut answer = switching(key, "");
-            answer.extend(client_frame(true, TEXT, b"masked"));
-            answer
-        })
-        .await;
-        let (mut ws, _) = rfc6455::connect(&format!("ws://{addr}/")).await.unwrap();
-        let error = ws.next().await.unwrap().unwrap_err();
-        assert_eq!(
-            error.close_code(),
-            Some(CloseCode::PROTOCOL_ERROR),
-            "{error}"
-        );
-        let sent = server.await.unwrap();
-        assert_eq!(client_close_code(&sent), Some(1002), "{sent:02x?}");
-    }
-
-    /// A compressed bomb from the server: 1009 at our message limit.
-    #[tokio::test]
-    async fn decompression_bomb_from_the_server_is_1009() {
-        let _budget = Budget::start(Budget::DEFAULT).await;
-        let (addr, server) = hostile_server(|key| {
-            let mut answer = switching(key, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
-            let mut compressed = Vec::new();
-            let mut deflater = rfc6455::deflate::Deflater::new(15, false, 1);
-            assert!(deflater.compress(&vec![0u8; 16 << 20], &mut compressed));
-            answer.extend(raw_frame(true, 4, BINARY, None, &compressed));
-            answer
-        })
-        .await;
-        let config = Config::default()
-            .max_message_size(1 << 20)
-            .deflate(DeflateConfig::default());
-        let before = rss();
-        let (mut ws, _) = rfc6455::connect_with_config(&format!("ws://{addr}/"), config)
-            .await
-            .unwrap();
-        let error = ws.next().await.unwrap().unwrap_err();
-        assert!(
-            matches!(error, Error::MessageTooLong { max_len, .. } if max_len == 1 << 20),
-            "{error}"
-        );
-        let grown = rss().saturating_sub(before);
-        assert!(grown < 12 << 20, "RSS grew by {grown} bytes");
-        let sent = server.await.unwrap();
-        assert_eq!(client_close_code(&sent), Some(1009), "{sent:02x?}");
     }
 }
 

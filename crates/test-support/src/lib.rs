@@ -16,7 +16,10 @@
 //! - `echo_checks` (feature `tokio`): what the tests of the hyper and axum
 //!   examples check of a running echo server.
 //! - `peer` (feature `tokio`): raw TCP peers that send crafted bytes, or
-//!   stop reading.
+//!   stop reading; raw servers that answer our client's handshake with
+//!   anything.
+//! - `memory` (feature `tokio`): this process's resident set, and a
+//!   budget that one scenario at a time must stay within.
 //! - [`polls`]: how many times a future was polled (no busy loop).
 //! - `tls` (feature `tls`): a private CA, rustls configurations, a wss://
 //!   echo server.
@@ -35,6 +38,8 @@ pub mod checks;
 pub mod conn;
 #[cfg(feature = "tokio")]
 pub mod echo_checks;
+#[cfg(feature = "tokio")]
+pub mod memory;
 pub mod pair;
 #[cfg(feature = "tokio")]
 pub mod peer;

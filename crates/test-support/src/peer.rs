@@ -3,12 +3,19 @@
 //! bytes a server answered, with no WebSocket library in between. Peers
 //! that never read use a receive buffer as small as the kernel allows, so
 //! that what is written to them soon stalls.
+//!
+//! The other way round, [`scripted_server`] and [`hostile_server`] play a
+//! server our client meets: they read its request and answer with any
+//! bytes, at any pace.
 
 use rfc6455::handshake::{accept_key, parse_request, ClientRequest};
 use rfc6455::Config;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::task::JoinHandle;
 
 /// The receive buffer a peer that never reads asks for; the kernel rounds
 /// it up to its minimum (a few KiB on Linux). The sender's own buffer
@@ -70,12 +77,10 @@ pub async fn raw_server(listener: &TcpListener) -> TcpStream {
     let (request, _) = parse_request(head.as_bytes(), &Config::default())
         .unwrap()
         .expect("a complete request head");
-    let response = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {}\r\n\r\n",
-        accept_key(request.key.as_bytes())
-    );
-    stream.write_all(response.as_bytes()).await.unwrap();
+    stream
+        .write_all(&switching(&request.key, ""))
+        .await
+        .unwrap();
     stream
 }
 
@@ -152,4 +157,68 @@ where
 pub async fn exchange_tcp(addr: &str, request: &[u8]) -> RawResponse {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     exchange(&mut stream, request).await
+}
+
+/// A raw server on an ephemeral loopback port for one connection: it reads
+/// the request head (a byte at a time, so not a byte more), then hands the
+/// stream and the request's `Sec-WebSocket-Key` to `script`, which may
+/// write anything at any pace. Returns the address and the task, whose
+/// output is the script's.
+pub async fn scripted_server<F, Fut>(script: F) -> (String, JoinHandle<Vec<u8>>)
+where
+    F: FnOnce(TcpStream, String) -> Fut + Send + 'static,
+    Fut: Future<Output = Vec<u8>> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let task = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let head = read_head(&mut stream).await;
+        let (request, _) = parse_request(head.as_bytes(), &Config::default())
+            .unwrap()
+            .expect("a complete request head");
+        script(stream, request.key).await
+    });
+    (addr, task)
+}
+
+/// A [`scripted_server`] that answers the request with `answer(key)`, then
+/// returns what the client sent after it (its Close, if any) until the
+/// client closed TCP, or 10 s passed.
+pub async fn hostile_server<F>(answer: F) -> (String, JoinHandle<Vec<u8>>)
+where
+    F: FnOnce(&str) -> Vec<u8> + Send + 'static,
+{
+    scripted_server(|mut stream, key| async move {
+        let _ = stream.write_all(&answer(&key)).await;
+        read_until_closed(&mut stream, Duration::from_secs(10)).await
+    })
+    .await
+}
+
+/// Reads everything until the peer closes TCP (or fails), for at most
+/// `limit`.
+pub async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(limit, stream.read_to_end(&mut out)).await;
+    out
+}
+
+/// A valid `101 Switching Protocols` head for a request with `key`, with
+/// `extra` (whole field lines, each ending in CR LF) before its blank line.
+pub fn switching(key: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {}\r\n{extra}\r\n",
+        accept_key(key.as_bytes())
+    )
+    .into_bytes()
+}
+
+/// The close code of the first Close among the frames a client wrote
+/// (every one of which must be masked, RFC 6455 §5.1).
+pub fn client_close_code(bytes: &[u8]) -> Option<u16> {
+    let frames = crate::read_frames(bytes);
+    assert!(frames.iter().all(|f| f.masked), "an unmasked client frame");
+    frames.iter().find_map(crate::Frame::close_code)
 }

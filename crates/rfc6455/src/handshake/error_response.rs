@@ -159,9 +159,7 @@ impl ResponseBody {
             .flat_map(|(_, value)| value.split(|&b| b == b','))
             .next_back()
             .is_some_and(|last| trim_ows(last).eq_ignore_ascii_case(b"chunked"));
-        let length = std::str::from_utf8(response.header("content-length").unwrap_or(b"x"))
-            .ok()
-            .and_then(|text| text.trim().parse::<u64>().ok());
+        let length = response.header("content-length").and_then(decimal);
         let no_body = matches!(response.status, 100..=199 | 204 | 304);
         let framing = if no_body {
             Framing::Length(0)
@@ -306,15 +304,27 @@ impl ResponseBody {
 }
 
 /// The size of a chunk-size line (hex, then optional `;extensions` and a
-/// CR): `None` if it is not one.
+/// CR): `None` if it is not one. `chunk-size = 1*HEXDIG` (RFC 9112 §7.1):
+/// no sign, at most 15 digits (so that it fits a `u64` with room).
 fn chunk_size(line: &[u8]) -> Option<u64> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let digits = line.split(|&b| b == b';').next().unwrap_or_default();
     let digits = trim_ows(digits);
-    if digits.is_empty() || digits.len() > 15 {
+    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+/// A `Content-Length` value: `1*DIGIT` (RFC 9110 §8.6) between optional
+/// whitespace, that fits a `u64`; `None` otherwise (no sign, no other
+/// space, no list), and the body is then read to the connection's end.
+fn decimal(value: &[u8]) -> Option<u64> {
+    let digits = trim_ows(value);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -363,6 +373,25 @@ mod tests {
         assert_eq!(decode(&lying, b"ab", 64, 1), (b"ab".to_vec(), false, false));
         let empty = response(403, &[("Content-Length", "0")]);
         assert!(ResponseBody::new(&empty, 64).is_done());
+        // Not 1*DIGIT: read to the end instead (`str::parse` took "+5").
+        for not_a_length in [
+            "+5",
+            "5 5",
+            "5,5",
+            "-1",
+            "",
+            "\u{85}5",
+            "99999999999999999999",
+        ] {
+            let r = response(401, &[("Content-Length", not_a_length)]);
+            assert_eq!(
+                decode(&r, b"hello, extra", 64, 3),
+                (b"hello, extra".to_vec(), true, false),
+                "{not_a_length:?}"
+            );
+        }
+        let spaced = response(401, &[("Content-Length", " \t5 ")]);
+        assert_eq!(decode(&spaced, b"hello!", 64, 1).0, b"hello");
     }
 
     #[test]
@@ -403,7 +432,14 @@ mod tests {
             (b"abc".to_vec(), true, true)
         );
         // Broken framing ends the body, incomplete.
-        for broken in [&b"zz\r\n"[..], b"3\r\nabcX", b"fffffffffffffffff\r\n"] {
+        // A sign is not a HEXDIG (`from_str_radix` took "+3").
+        for broken in [
+            &b"zz\r\n"[..],
+            b"3\r\nabcX",
+            b"fffffffffffffffff\r\n",
+            b"+3\r\nabc\r\n0\r\n\r\n",
+            b"-0\r\n\r\n",
+        ] {
             let (_, complete, done) = decode(&r, broken, 64, 1);
             assert!(!complete && done, "{broken:?}");
         }

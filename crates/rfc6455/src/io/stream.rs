@@ -639,6 +639,18 @@ where
             }
         }
         if self.close_timed_out(cx) {
+            // The peer kept its side open past the close timeout. Close
+            // ours now (§7.1.1: a client "MAY close the connection at any
+            // time after sending and receiving a Close message, e.g., if
+            // it has not received a TCP Close from the server in a
+            // reasonable time period"), rather than hold the transport
+            // until this WebSocket is dropped. Best effort, once.
+            if let Some(closing) = self.closing.as_mut() {
+                if !closing.shut_down {
+                    closing.shut_down = true;
+                    let _ = Pin::new(&mut self.io).poll_shutdown(cx);
+                }
+            }
             return Poll::Ready(());
         }
         // The server closes first (and either side on failure); a client
@@ -745,5 +757,33 @@ where
 impl<S> Drop for WebSocket<S> {
     fn drop(&mut self) {
         self.observer.ended(&self.conn);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers our Close (here: sends one) but never closes
+    /// TCP: at the close timeout our client closes its side, while the
+    /// `WebSocket` is still held, instead of when it is dropped.
+    #[tokio::test]
+    async fn client_closes_its_side_at_the_close_timeout() {
+        let (ours, mut theirs) = tokio::io::duplex(4096);
+        let config = Config::default().close_timeout(Duration::from_millis(100));
+        let mut ws = WebSocket::from_raw(ours, Role::Client, config);
+        // An unmasked Close with code 1000.
+        theirs.write_all(&[0x88, 0x02, 0x03, 0xe8]).await.unwrap();
+        let last = std::future::poll_fn(|cx| Pin::new(&mut ws).poll_next(cx)).await;
+        assert!(matches!(last, Some(Ok(Message::Close(_)))), "{last:?}");
+        let mut wrote = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), theirs.read_to_end(&mut wrote))
+            .await
+            .expect("our side closed while the WebSocket is held")
+            .unwrap();
+        // Our reply: a masked Close (code 1000, 4 bytes of key).
+        assert_eq!(&wrote[..2], &[0x88, 0x82], "{wrote:02x?}");
+        drop(ws);
     }
 }

@@ -17,9 +17,11 @@
 
 pub mod connection;
 pub mod deflate;
+pub mod error_response;
 pub mod frame;
 pub mod handshake;
 pub mod input;
+pub mod proxy;
 pub mod roundtrip;
 pub mod utf8;
 
@@ -35,6 +37,8 @@ pub const TARGETS: &[&str] = &[
     "deflate",
     "utf8",
     "differential_frame",
+    "proxy_answers",
+    "error_response",
 ];
 
 /// Runs the checks of `target` on `data`. Returns `false` for a target this
@@ -53,6 +57,8 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "roundtrip" => roundtrip::check(data),
         "deflate" => deflate::check(data),
         "utf8" => utf8::check(data),
+        "proxy_answers" => proxy::check(data),
+        "error_response" => error_response::check(data),
         "differential_frame" => {
             frame::check(data);
             connection::check_raw(rfc6455::Role::Server, data);
