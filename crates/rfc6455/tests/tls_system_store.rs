@@ -40,15 +40,33 @@ async fn echo_by_default(port: u16) -> Result<(), Error> {
 fn the_default_connector_uses_the_system_store_and_the_installed_provider() {
     let system = Pki::new();
     let files = system.write_files();
-    // Before any thread of this process reads the environment.
-    std::env::set_var("SSL_CERT_FILE", files.path().join("ca.pem"));
-    std::env::remove_var("SSL_CERT_DIR");
+    // The environment changes only while no other thread of this test runs
+    // (a current-thread runtime, and none while it changes).
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    // A machine without certificates: a typed error naming the store, at
+    // connect, before any byte is sent (port 9 is never dialled).
+    std::env::set_var("SSL_CERT_FILE", files.path().join("missing.pem"));
+    std::env::remove_var("SSL_CERT_DIR");
+    let err = runtime()
+        .block_on(rfc6455::connect("wss://localhost:9/"))
+        .expect_err("no certificates");
+    match &err {
+        #[cfg(feature = "rustls-platform-verifier")]
+        Error::Tls(TlsError::PlatformVerifier(_)) => {}
+        #[cfg(not(feature = "rustls-platform-verifier"))]
+        Error::Tls(TlsError::NativeCerts(why)) => assert!(why.contains("missing.pem"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("certificate"), "{err}");
+
+    std::env::set_var("SSL_CERT_FILE", files.path().join("ca.pem"));
+    runtime().block_on(async {
         let (port, _served) = echo_server(system.acceptor(), Default::default(), 1).await;
         echo_by_default(port).await.expect("a CA the system trusts");
 
