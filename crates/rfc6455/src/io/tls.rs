@@ -486,7 +486,9 @@ pub fn client_config(roots: rustls::RootCertStore) -> Result<Arc<rustls::ClientC
 /// [`crypto_provider`], trusting
 ///
 /// - the platform's verifier if `rustls-platform-verifier` is on (it
-///   takes precedence: the other trust stores are then unused);
+///   takes precedence: the other trust stores are then unused; on
+///   Android, initialize `rustls-platform-verifier` first, as its docs
+///   say);
 /// - else the union of the operating system's certificates
 ///   (`rustls-native-certs`) and the Mozilla roots of `webpki-roots`,
 ///   whichever are on.
