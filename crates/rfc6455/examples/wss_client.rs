@@ -43,7 +43,7 @@ fn trusting(pem: &[u8]) -> Result<Connector, Box<dyn Error>> {
     if roots.is_empty() {
         return Err("no certificate in the --ca file".into());
     }
-    Ok(Connector::Rustls(rfc6455::tls::client_config(roots)))
+    Ok(Connector::Rustls(rfc6455::tls::client_config(roots)?))
 }
 
 /// Sends every text over `wss://` with one flush (`feed` queues, `flush`

@@ -263,16 +263,17 @@ impl std::error::Error for HandshakeError {}
 
 /// Why TLS (`wss://`) failed or could not be used.
 ///
-/// With the `rustls` feature, errors that rustls reports through the
-/// transport (a certificate the client does not trust, an alert from the
-/// peer, a record that is not TLS) become `TlsError::Rustls` wherever
-/// they surface: in `connect`, while a `WebSocket` reads or writes, and
-/// when `?` converts the `std::io::Error` of a `TlsAcceptor` into [`Error`].
+/// With rustls, errors that rustls reports through the transport (a
+/// certificate the client does not trust, an alert from the peer, a
+/// record that is not TLS) become `TlsError::Rustls` wherever they
+/// surface: in `connect`, while a `WebSocket` reads or writes, and when
+/// `?` converts the `std::io::Error` of a `TlsAcceptor` into [`Error`].
+/// With native-tls, a failed handshake is `TlsError::NativeTls`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum TlsError {
     /// A `wss://` URL, but this build has no TLS: enable the `rustls`
-    /// feature of `rfc6455`.
+    /// feature of `rfc6455` (or another TLS feature).
     NotEnabled,
     /// A `wss://` URL given to `connect_with_connector` with
     /// `Connector::Plain`, which never uses TLS.
@@ -280,18 +281,46 @@ pub enum TlsError {
     /// The URL's host is neither a DNS name nor an IP address, so TLS cannot
     /// name the server (SNI) or check its certificate.
     InvalidServerName(String),
+    /// rustls has no crypto provider: the build has neither
+    /// `rustls-ring` nor `rustls-aws-lc-rs`, and the application installed
+    /// no process default (`rustls::crypto::CryptoProvider::install_default`).
+    #[cfg(feature = "rustls-no-provider")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
+    NoCryptoProvider,
+    /// The default rustls configuration has no certificate to trust: no
+    /// trust store feature is on, or the operating system's store
+    /// (`rustls-native-certs`) is empty on this machine.
+    #[cfg(feature = "rustls-no-provider")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
+    NoTrustAnchors,
+    /// The operating system's certificates (`rustls-native-certs`) could
+    /// not be read: what went wrong, for each place tried.
+    #[cfg(feature = "rustls-native-certs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-native-certs")))]
+    NativeCerts(String),
+    /// The platform's verifier (`rustls-platform-verifier`) could not
+    /// start (on Linux: no certificate in the system's store).
+    #[cfg(feature = "rustls-platform-verifier")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-platform-verifier")))]
+    PlatformVerifier(rustls::Error),
     /// rustls failed: the certificate is not trusted, has expired or names
     /// another host; the peer sent an alert; the bytes are not TLS.
-    #[cfg(feature = "rustls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+    #[cfg(feature = "rustls-no-provider")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
     Rustls(rustls::Error),
+    /// native-tls failed: the handshake (an untrusted certificate, say), or
+    /// making a connector.
+    #[cfg(feature = "native-tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "native-tls")))]
+    NativeTls(crate::tls::NativeTlsError),
 }
 
 impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsError::NotEnabled => f.write_str(
-                "wss:// needs TLS, which this build lacks (enable the `rustls` feature of rfc6455)",
+                "wss:// needs TLS, which this build lacks (enable the `rustls` feature of rfc6455, \
+                 or `native-tls`)",
             ),
             TlsError::PlainConnector => {
                 f.write_str("wss:// URL given with Connector::Plain, which never uses TLS")
@@ -299,8 +328,30 @@ impl fmt::Display for TlsError {
             TlsError::InvalidServerName(host) => {
                 write!(f, "{host:?} is not a DNS name or IP address TLS can verify")
             }
-            #[cfg(feature = "rustls")]
+            #[cfg(feature = "rustls-no-provider")]
+            TlsError::NoCryptoProvider => f.write_str(
+                "rustls has no crypto provider: enable the `rustls-ring` or `rustls-aws-lc-rs` \
+                 feature of rfc6455, or install a process default \
+                 (rustls::crypto::CryptoProvider::install_default)",
+            ),
+            #[cfg(feature = "rustls-no-provider")]
+            TlsError::NoTrustAnchors => f.write_str(
+                "no certificate to trust: the enabled trust stores gave none (enable \
+                 `webpki-roots`, `rustls-native-certs` or `rustls-platform-verifier`, or pass \
+                 Connector::Rustls with roots of yours)",
+            ),
+            #[cfg(feature = "rustls-native-certs")]
+            TlsError::NativeCerts(why) => {
+                write!(f, "the system's certificates could not be loaded: {why}")
+            }
+            #[cfg(feature = "rustls-platform-verifier")]
+            TlsError::PlatformVerifier(e) => {
+                write!(f, "the platform's certificate verifier could not start: {e}")
+            }
+            #[cfg(feature = "rustls-no-provider")]
             TlsError::Rustls(e) => write!(f, "{e}"),
+            #[cfg(feature = "native-tls")]
+            TlsError::NativeTls(e) => write!(f, "{e}"),
         }
     }
 }
@@ -308,8 +359,12 @@ impl fmt::Display for TlsError {
 impl std::error::Error for TlsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            #[cfg(feature = "rustls")]
+            #[cfg(feature = "rustls-no-provider")]
             TlsError::Rustls(e) => Some(e),
+            #[cfg(feature = "rustls-platform-verifier")]
+            TlsError::PlatformVerifier(e) => Some(e),
+            #[cfg(feature = "native-tls")]
+            TlsError::NativeTls(e) => Some(e),
             _ => None,
         }
     }
@@ -530,11 +585,20 @@ impl From<TlsError> for Error {
     }
 }
 
+/// A native-tls handshake that failed (a client's, or a
+/// `tokio_native_tls::TlsAcceptor`'s under `?`), as [`Error::Tls`].
+#[cfg(feature = "native-tls")]
+impl From<native_tls::Error> for Error {
+    fn from(e: native_tls::Error) -> Self {
+        Error::Tls(TlsError::NativeTls(e.into()))
+    }
+}
+
 /// An I/O error, or a TLS error that tokio-rustls carried inside one (so
 /// that it reaches the caller as [`Error::Tls`]).
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        #[cfg(feature = "rustls")]
+        #[cfg(feature = "rustls-no-provider")]
         if let Some(tls) = e
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<rustls::Error>())

@@ -61,8 +61,14 @@
 //!   URLs, checking the server against the `webpki-roots` trust anchors
 //!   (or a configuration of yours, through [`Connector`]), and a server
 //!   passes the streams of a `tokio_rustls::TlsAcceptor` to [`accept`].
-//!   The [`tls`] module has both, with examples. Without the feature a
-//!   `wss://` URL fails with [`TlsError::NotEnabled`].
+//!   The [`tls`] module has both, with examples. Without TLS a `wss://`
+//!   URL fails with [`TlsError::NotEnabled`].
+//! - The TLS choices (off), each described in the [`tls`] module: the
+//!   rustls provider (`rustls-ring`, `rustls-aws-lc-rs`, or
+//!   `rustls-no-provider` for a process default), the trust store
+//!   (`webpki-roots`, `rustls-native-certs`, `rustls-platform-verifier`),
+//!   and `native-tls` as a second backend. `rustls` is `rustls-ring` +
+//!   `webpki-roots`.
 //! - `hyper` (off): [`hyper`](mod@hyper), WebSockets upgraded by hyper 1.x:
 //!   a request becomes the 101 answer and a future of the [`WebSocket`],
 //!   with subprotocols and permessage-deflate negotiated from [`Config`].
@@ -115,8 +121,8 @@ pub use error::{
 pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
 
-#[cfg(feature = "rustls")]
-#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+#[cfg(feature = "rustls-no-provider")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
 pub use io::TlsListener;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]

@@ -114,8 +114,8 @@ async fn echo_over_wss_with_deflate() {
 async fn a_client_that_does_not_trust_the_certificate_fails_with_a_tls_error() {
     let pki = Pki::new();
     let (port, mut served) = echo_server(pki.acceptor(), Config::default(), 1).await;
-    // The default connector trusts the webpki roots, which did not sign
-    // the test CA.
+    // The default connector trusts the webpki roots (or, with those
+    // features, the system's store), which did not sign the test CA.
     let err = within(
         "the untrusting client",
         rfc6455::connect(&format!("wss://localhost:{port}")),

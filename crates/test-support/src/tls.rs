@@ -62,7 +62,7 @@ impl Pki {
     pub fn connector(&self) -> Connector {
         let mut roots = RootCertStore::empty();
         roots.add(self.ca_der.clone()).unwrap();
-        Connector::Rustls(rfc6455::tls::client_config(roots))
+        Connector::Rustls(rfc6455::tls::client_config(roots).unwrap())
     }
 
     /// A TLS acceptor serving the certificate with ALPN `http/1.1`.

@@ -69,5 +69,6 @@ pub fn connector(ca: Option<&str>) -> Result<Connector, String> {
     if roots.is_empty() {
         return Err(format!("{ca} holds no PEM certificate"));
     }
-    Ok(Connector::Rustls(rfc6455::tls::client_config(roots)))
+    let config = rfc6455::tls::client_config(roots).map_err(|e| e.to_string())?;
+    Ok(Connector::Rustls(config))
 }

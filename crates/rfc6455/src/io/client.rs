@@ -64,9 +64,10 @@ pub struct ClientConfig {
     /// The limits and timeouts; `handshake_timeout` bounds the whole
     /// connect: the proxy's tunnel, TLS and the opening handshake.
     pub config: Config,
-    /// How `wss://` is secured ([`Connector::default`]: rustls and the
-    /// `webpki-roots`). Through a proxy, TLS runs inside the tunnel, with
-    /// the target's name (SNI) and certificate.
+    /// How `wss://` is secured ([`Connector::default`]: the TLS the build
+    /// enables, as the [`tls`](crate::tls) module says). Through a proxy,
+    /// TLS runs inside the tunnel, with the target's name (SNI) and
+    /// certificate.
     pub connector: Connector,
     /// Set by [`proxy`](Self::proxy).
     pub proxy: Option<Proxy>,

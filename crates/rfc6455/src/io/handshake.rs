@@ -31,7 +31,7 @@ use tokio::time::Instant;
 ///
 /// `stream` may be anything that reads and writes, TLS included:
 /// `accept(tls_acceptor.accept(tcp).await?)` serves `wss://` (feature
-/// `rustls`; the [`tls`](crate::tls) module has the whole server).
+/// `rustls` or `native-tls`; the [`tls`](crate::tls) module has the whole server).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), rfc6455::Error> {
@@ -401,9 +401,10 @@ async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
 /// fails with [`Error::InvalidUrl`] or [`Error::Handshake`] before anything
 /// is sent.
 ///
-/// `wss://` (default port 443) needs the `rustls` feature; the server's
-/// certificate is checked against the `webpki-roots` trust anchors
-/// ([`Connector::default`]). Without the feature, a `wss://` URL fails
+/// `wss://` (default port 443) needs a TLS feature (`rustls`, or see the
+/// [`tls`](crate::tls) module for the choices); with `rustls`, the
+/// server's certificate is checked against the `webpki-roots` trust
+/// anchors ([`Connector::default`]). Without TLS, a `wss://` URL fails
 /// with [`TlsError::NotEnabled`](crate::TlsError::NotEnabled).
 ///
 /// ```no_run
@@ -469,7 +470,7 @@ pub(super) async fn connect_through(
         }
     }
     let target = Target::of(&request)?;
-    connector.check(request.is_tls(), &target.host)?;
+    let connector = &connector.resolve(request.is_tls(), &target.host)?;
     let deadline = Instant::now() + config.handshake_timeout;
     let span = trace::client_span(request.host(), request.resource());
     let proxy = match proxy {
@@ -701,7 +702,7 @@ mod tests {
         assert!(matches!(err, Error::Handshake(_)), "{err:?}");
     }
 
-    #[cfg(not(feature = "rustls"))]
+    #[cfg(not(any(feature = "rustls-no-provider", feature = "native-tls")))]
     #[tokio::test]
     async fn wss_without_the_feature_is_a_typed_error() {
         let err = connect("wss://127.0.0.1:9/").await.expect_err("no TLS");
@@ -712,7 +713,7 @@ mod tests {
         assert!(err.to_string().contains("`rustls` feature"), "{err}");
     }
 
-    #[cfg(feature = "rustls")]
+    #[cfg(any(feature = "rustls-no-provider", feature = "native-tls"))]
     #[tokio::test]
     async fn wss_with_the_plain_connector_is_a_typed_error() {
         let err = connect_with_connector("wss://127.0.0.1:9/", Config::default(), Connector::Plain)

@@ -98,14 +98,14 @@ impl Listener for tokio::net::UnixListener {
 /// `Config::handshake_timeout`, and a connection counts against
 /// `max_connections` from the moment it is accepted. Made by
 /// [`Server::tls`](super::Server::tls).
-#[cfg(feature = "rustls")]
-#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+#[cfg(feature = "rustls-no-provider")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
 pub struct TlsListener<L> {
     inner: L,
     acceptor: tokio_rustls::TlsAcceptor,
 }
 
-#[cfg(feature = "rustls")]
+#[cfg(feature = "rustls-no-provider")]
 impl<L: fmt::Debug> fmt::Debug for TlsListener<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsListener")
@@ -114,7 +114,7 @@ impl<L: fmt::Debug> fmt::Debug for TlsListener<L> {
     }
 }
 
-#[cfg(feature = "rustls")]
+#[cfg(feature = "rustls-no-provider")]
 impl<L> TlsListener<L> {
     /// `inner`'s connections, secured by `acceptor`.
     pub fn new(inner: L, acceptor: tokio_rustls::TlsAcceptor) -> Self {
@@ -127,7 +127,7 @@ impl<L> TlsListener<L> {
     }
 }
 
-#[cfg(feature = "rustls")]
+#[cfg(feature = "rustls-no-provider")]
 impl<L> Listener for TlsListener<L>
 where
     L: Listener + Sync,

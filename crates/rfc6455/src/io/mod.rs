@@ -31,7 +31,7 @@ pub use handshake::{
     connect, connect_with_config, connect_with_connector, Accepted,
 };
 pub use listener::Listener;
-#[cfg(feature = "rustls")]
+#[cfg(feature = "rustls-no-provider")]
 pub use listener::TlsListener;
 pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};

@@ -253,8 +253,8 @@ impl<L: Listener> Server<L> {
     ///     .tls(acceptor);
     /// # Ok(()) }
     /// ```
-    #[cfg(feature = "rustls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+    #[cfg(feature = "rustls-no-provider")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
     #[must_use]
     pub fn tls(
         self,
