@@ -103,6 +103,7 @@ pub mod handshake;
 pub mod mask;
 mod message;
 mod output;
+mod prepared;
 pub mod proxy;
 mod random;
 mod token;
@@ -120,6 +121,7 @@ pub use error::{
 };
 pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
+pub use prepared::PreparedMessage;
 
 #[cfg(feature = "rustls-no-provider")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]
