@@ -36,18 +36,7 @@ async fn pairs(
 ) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/", listener.local_addr().unwrap());
-    let accepting = tokio::spawn(async move {
-        let mut servers = Vec::new();
-        for _ in 0..n {
-            let (stream, _) = listener.accept().await.unwrap();
-            servers.push(
-                rfc6455::accept_with_config(stream, server.clone())
-                    .await
-                    .unwrap(),
-            );
-        }
-        servers
-    });
+    let accepting = tokio::spawn(async move { accept_n(&listener, n, &server).await });
     let mut clients = Vec::new();
     for _ in 0..n {
         let (ws, _) = rfc6455::connect_with_config(url.as_str(), client.clone())
