@@ -419,6 +419,52 @@ mod tests {
     }
 
     #[test]
+    fn mixed_with_send_on_a_takeover_connection_it_is_what_send_makes() {
+        // The connection's own compressor carries its context from `send`
+        // to `send_prepared` and back (RFC 7692 §7.1.1).
+        let config = deflate_config();
+        let make = || {
+            Connection::with_deflate(Role::Server, config.clone(), Some(DeflateParams::default()))
+        };
+        let texts: Vec<String> = (0..4).map(|i| format!("update {i} ").repeat(20)).collect();
+        let (mut mixed, mut sent) = (make(), make());
+        for (i, text) in texts.iter().enumerate() {
+            if i % 2 == 0 {
+                mixed.send(Message::text(text.clone())).unwrap();
+            } else {
+                mixed
+                    .send_prepared(&PreparedMessage::text(text.clone()))
+                    .unwrap();
+            }
+            sent.send(Message::text(text.clone())).unwrap();
+        }
+        assert_eq!(wire(&mixed), wire(&sent));
+    }
+
+    #[test]
+    fn a_fragmented_message_being_received_is_not_disturbed() {
+        // Reassembly (§5.4) is the receiving side's state: a prepared
+        // message sent between two fragments of the peer's message goes
+        // out whole, and the peer's message still completes.
+        let mut server = Connection::new(Role::Server, Config::default());
+        let frame = |fin: bool, opcode: OpCode, payload: &[u8]| {
+            // A zero masking key: the payload as it is.
+            let mut out = Vec::new();
+            FrameHeader::new(fin, opcode, Some([0; 4]), payload.len() as u64).encode(&mut out);
+            out.extend_from_slice(payload);
+            out
+        };
+        server.receive(&frame(false, OpCode::Text, b"hel"));
+        assert_eq!(server.next_event().unwrap(), None);
+        server
+            .send_prepared(&PreparedMessage::text("news"))
+            .unwrap();
+        assert_eq!(wire(&server), b"\x81\x04news");
+        server.receive(&frame(true, OpCode::Continuation, b"lo"));
+        assert_eq!(server.next_event().unwrap(), Some(Message::text("hello")));
+    }
+
+    #[test]
     fn a_client_connection_masks_its_own_frame() {
         for deflate in [None, Some(DeflateParams::default()), Some(no_takeover(15))] {
             let config = deflate_config();
