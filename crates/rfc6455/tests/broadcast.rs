@@ -260,17 +260,19 @@ fn numbered(i: usize) -> PreparedMessage {
     PreparedMessage::binary(data)
 }
 
-/// Policy one: every subscriber has a task of its own that sends with
-/// `send_prepared`. The one that never reads stalls its own task only,
-/// and `Config::write_timeout` (2 s here) ends it with `Timeout { Write }`; the
-/// others receive every message. Its memory is bounded: one message at a
-/// time in its queue (`send_prepared` flushes before taking the next).
+/// Policy one: every subscriber has a task of its own that queues each
+/// message (`feed_prepared`) and flushes it, as `send_prepared` does.
+/// The one that never reads stalls its own task only, and
+/// `Config::write_timeout` (5 s here: generous, so that only the slow one
+/// ever reaches it) ends it with `Timeout { Write }`; the others receive
+/// every message. Memory is bounded: one message at a time in a queue
+/// (the flush ends before the next is taken).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_that_never_reads_hits_the_write_timeout_alone() {
     tokio::time::timeout(DEADLINE, async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("ws://{}/", listener.local_addr().unwrap());
-        let config = Config::default().write_timeout(Duration::from_secs(2));
+        let config = Config::default().write_timeout(Duration::from_secs(5));
         let (fast_clients, fast) =
             tokio::join!(fast_clients(&url, 3), accept_n(&listener, 3, &config));
         // Never polled: never reads.
@@ -343,7 +345,7 @@ async fn a_subscriber_that_never_reads_hits_the_write_timeout_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broadcaster_drops_a_subscriber_over_its_buffered_mark() {
     const MARK: usize = 48 << 10;
-    const GRACE: Duration = Duration::from_secs(2);
+    const GRACE: Duration = Duration::from_secs(5);
     tokio::time::timeout(DEADLINE, async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("ws://{}/", listener.local_addr().unwrap());
