@@ -20,6 +20,7 @@ use crate::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
 use crate::mask::{apply_mask, apply_mask_offset};
 use crate::message::{Message, Utf8Bytes};
 use crate::output::{OutputQueue, ZERO_COPY_MIN};
+use crate::prepared::{Frame, PreparedMessage};
 use crate::trace;
 use crate::utf8::Utf8Validator;
 use bytes::{Buf, Bytes, BytesMut};
@@ -617,11 +618,8 @@ impl Connection {
         if self.close_sent {
             return Err(Error::ConnectionClosed);
         }
-        if self.is_output_full() && !matches!(message, Message::Close(_)) {
-            return Err(Error::WriteBufferFull {
-                len: self.pending_output_len(),
-                max_len: self.config.max_write_buffer_size,
-            });
+        if !matches!(message, Message::Close(_)) {
+            self.check_output_room()?;
         }
         match message {
             Message::Text(text) => self.write_data(OpCode::Text, text.into_bytes()),
@@ -631,6 +629,87 @@ impl Connection {
             Message::Close(frame) => self.close(frame)?,
         }
         Ok(())
+    }
+
+    /// [`Error::WriteBufferFull`] while [`is_output_full`](Self::is_output_full).
+    fn check_output_room(&self) -> Result<(), Error> {
+        if self.is_output_full() {
+            return Err(Error::WriteBufferFull {
+                len: self.pending_output_len(),
+                max_len: self.config.max_write_buffer_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues a message framed once for many connections (a broadcast):
+    /// the same bytes [`send`](Self::send) would queue for it, without
+    /// framing, compressing or (for 16 KiB and more) copying it again.
+    ///
+    /// A server connection takes the prepared frame: the plain one, or,
+    /// under permessage-deflate with `server_no_context_takeover`
+    /// (RFC 7692 §7.1.1.1), the one compressed once for its window bits
+    /// and level. A server connection that takes its compression context
+    /// over compresses the message itself, and a client connection, which
+    /// masks every frame with a fresh key (RFC 6455 §5.3), frames it
+    /// itself: both as `send` would. See [`PreparedMessage`].
+    ///
+    /// Fails as `send` does: with [`Error::ConnectionClosed`] once a
+    /// Close has been sent, with [`Error::WriteBufferFull`] while
+    /// [`is_output_full`](Self::is_output_full).
+    ///
+    /// ```
+    /// use rfc6455::deflate::{DeflateConfig, DeflateParams};
+    /// use rfc6455::{Config, Connection, Message, PreparedMessage, Role};
+    ///
+    /// let config = Config::default().deflate(DeflateConfig::default());
+    /// let params = DeflateParams {
+    ///     server_no_context_takeover: true,
+    ///     ..DeflateParams::default()
+    /// };
+    /// let text = "compressible ".repeat(100);
+    /// let prepared = PreparedMessage::text(text.clone()); // compressed once, below
+    /// let mut server = Connection::with_deflate(Role::Server, config.clone(), Some(params));
+    /// let mut client = Connection::with_deflate(Role::Client, config, Some(params));
+    /// server.send_prepared(&prepared)?;
+    /// assert!(server.pending_output().len() < 100);
+    /// client.receive(server.pending_output());
+    /// assert_eq!(client.next_event()?, Some(Message::text(text)));
+    /// # Ok::<(), rfc6455::Error>(())
+    /// ```
+    pub fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        if self.close_sent {
+            return Err(Error::ConnectionClosed);
+        }
+        self.check_output_room()?;
+        let frame = match (self.role, self.deflate.as_deref()) {
+            (Role::Client, _) => None,
+            (Role::Server, None) => Some(message.plain()),
+            (Role::Server, Some(deflate)) if message.payload().len() < deflate.threshold => {
+                Some(message.plain())
+            }
+            (Role::Server, Some(deflate)) => deflate
+                .deflater
+                .stateless_key()
+                .map(|key| message.compressed(key)),
+        };
+        match frame {
+            Some(frame) => self.write_prepared(frame),
+            None => self.write_data(message.opcode(), message.payload().clone()),
+        }
+        Ok(())
+    }
+
+    /// Queues a frame prepared once: its header copied, its payload
+    /// shared from 16 KiB on, as [`write_data`](Self::write_data) does.
+    fn write_prepared(&mut self, frame: Frame) {
+        let output = self.output.buf_mut();
+        output.extend_from_slice(frame.header.as_slice());
+        if frame.payload.len() >= ZERO_COPY_MIN {
+            self.output.push_shared(frame.payload);
+        } else {
+            output.extend_from_slice(&frame.payload);
+        }
     }
 
     /// Starts the closing handshake (§7.1.2) with this code and reason
@@ -759,6 +838,26 @@ impl Connection {
     /// How many bytes wait to be written, in all pieces.
     #[must_use]
     pub fn pending_output_len(&self) -> usize {
+        self.output.len()
+    }
+
+    /// Bytes queued for the peer and not yet written: the same as
+    /// [`pending_output_len`](Self::pending_output_len), under the name
+    /// browsers give it (`WebSocket.bufferedAmount`). A broadcaster reads
+    /// it to skip or drop a subscriber that falls behind; at
+    /// `Config::max_write_buffer_size`, `send` refuses data.
+    ///
+    /// ```
+    /// use rfc6455::{Config, Connection, Message, Role};
+    /// let mut server = Connection::new(Role::Server, Config::default());
+    /// server.send(Message::text("hi"))?;
+    /// assert_eq!(server.buffered_amount(), 4); // a 2-byte header, 2 of payload
+    /// server.advance_output(4);
+    /// assert_eq!(server.buffered_amount(), 0);
+    /// # Ok::<(), rfc6455::Error>(())
+    /// ```
+    #[must_use]
+    pub fn buffered_amount(&self) -> usize {
         self.output.len()
     }
 

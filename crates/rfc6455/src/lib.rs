@@ -14,6 +14,10 @@
 //!    the `rustls` feature (off by default), `wss://` in both roles (see
 //!    [`tls`]).
 //!
+//! Beside them, [`PreparedMessage`]: a message framed (and compressed)
+//! once and sent on many connections, for broadcasts, with
+//! [`Connection::buffered_amount`] to see how far each is behind.
+//!
 //! Every limit a peer can push against lives in [`Config`], with safe
 //! defaults. Every violation of the RFC by the peer is answered by the
 //! connection itself with the Close code the RFC names, before the error
@@ -103,6 +107,7 @@ pub mod handshake;
 pub mod mask;
 mod message;
 mod output;
+mod prepared;
 pub mod proxy;
 mod random;
 mod token;
@@ -120,6 +125,7 @@ pub use error::{
 };
 pub use handshake::IntoClientRequest;
 pub use message::{Message, Utf8Bytes};
+pub use prepared::PreparedMessage;
 
 #[cfg(feature = "rustls-no-provider")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls-no-provider")))]

@@ -178,6 +178,17 @@ impl Deflater {
         self.window_bits >= 9
     }
 
+    /// The window bits and level of a compressor that resets its context
+    /// after every message (RFC 7692 §7.1.1.1), `None` for one that takes
+    /// it over. Two compressors with the same key turn a message into the
+    /// same bytes, whatever they compressed before: what lets a
+    /// [`PreparedMessage`](crate::PreparedMessage) be compressed once for
+    /// many connections.
+    pub(crate) fn stateless_key(&self) -> Option<(u8, u32)> {
+        self.no_context_takeover
+            .then_some((self.window_bits, self.level))
+    }
+
     /// Appends `input` compressed as one message (a sync flush with its
     /// tail removed, §7.2.1) to `out`. Returns false, with `out` as it was,
     /// if it cannot compress (see [`can_compress`](Self::can_compress)).

@@ -13,6 +13,7 @@
 use super::stream::WebSocket;
 use crate::error::Error;
 use crate::message::Message;
+use crate::prepared::PreparedMessage;
 use futures_core::Stream;
 use futures_sink::Sink;
 use std::fmt;
@@ -194,6 +195,79 @@ impl<S> ReadHalf<S> {
             // Two halves exist only as this pair, and the writer is gone.
             Err(_) => unreachable!("a split WebSocket has exactly two halves"),
         }
+    }
+}
+
+impl<S> WriteHalf<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Bytes queued for the peer and not yet written
+    /// ([`WebSocket::buffered_amount`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), rfc6455::Error> {
+    /// use rfc6455::{Config, PreparedMessage, Role, WebSocket};
+    /// let (ours, _theirs) = tokio::io::duplex(1 << 20);
+    /// let (mut writer, _reader) = WebSocket::from_raw(ours, Role::Server, Config::default()).split();
+    /// writer.feed_prepared(&PreparedMessage::text("hi")).await?;
+    /// assert_eq!(writer.buffered_amount(), 4);
+    /// writer.drain_to(0).await?;
+    /// assert_eq!(writer.buffered_amount(), 0);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn buffered_amount(&self) -> usize {
+        lock(&self.shared.ws).buffered_amount()
+    }
+
+    /// Writes queued output until at most `mark` bytes are left, within
+    /// `Config::write_timeout` ([`WebSocket::drain_to`]).
+    ///
+    /// ```no_run
+    /// # async fn run(mut writer: rfc6455::WriteHalf<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+    /// writer.drain_to(64 << 10).await?; // at most 64 KiB left behind
+    /// # Ok(()) }
+    /// ```
+    pub async fn drain_to(&mut self, mark: usize) -> Result<(), Error> {
+        let shared = &self.shared;
+        std::future::poll_fn(|cx| {
+            shared.poll_with(&shared.wakers.write, cx, |ws, cx| {
+                ws.get_mut().poll_drain_to(cx, mark)
+            })
+        })
+        .await
+    }
+
+    /// Sends a message framed once for many connections and flushes it
+    /// ([`WebSocket::send_prepared`]).
+    ///
+    /// ```no_run
+    /// # async fn run(mut writer: rfc6455::WriteHalf<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+    /// let news = rfc6455::PreparedMessage::text("to everyone");
+    /// writer.send_prepared(&news).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        self.feed_prepared(message).await?;
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_flush(cx)).await
+    }
+
+    /// Queues a message framed once for many connections, without a
+    /// flush ([`WebSocket::feed_prepared`]).
+    ///
+    /// ```no_run
+    /// # async fn run(mut writer: rfc6455::WriteHalf<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+    /// use futures_util::SinkExt;
+    /// writer.feed_prepared(&rfc6455::PreparedMessage::text("one")).await?;
+    /// writer.feed_prepared(&rfc6455::PreparedMessage::text("two")).await?;
+    /// writer.flush().await?; // both in one write
+    /// # Ok(()) }
+    /// ```
+    pub async fn feed_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
+        lock(&self.shared.ws).start_send_prepared(message)
     }
 }
 

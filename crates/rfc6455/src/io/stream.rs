@@ -6,6 +6,7 @@ use crate::connection::{Connection, Role};
 use crate::deflate::DeflateParams;
 use crate::error::{Error, TimeoutKind};
 use crate::message::Message;
+use crate::prepared::PreparedMessage;
 use crate::trace;
 use bytes::BufMut;
 use futures_core::Stream;
@@ -220,6 +221,117 @@ where
         &mut self.conn
     }
 
+    /// Bytes queued for the peer and not yet written to the transport
+    /// ([`Connection::buffered_amount`]). Messages queued with
+    /// `SinkExt::feed` wait here until a flush or the next `next()`; a
+    /// peer that does not read keeps them here once the transport's own
+    /// buffers are full. A broadcaster compares it with a mark of its own
+    /// to skip or drop a subscriber that falls behind (see
+    /// [`drain_to`](Self::drain_to) and [`PreparedMessage`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), rfc6455::Error> {
+    /// use futures_util::SinkExt;
+    /// use rfc6455::{Config, Message, Role, WebSocket};
+    /// let (ours, _theirs) = tokio::io::duplex(1 << 20);
+    /// let mut ws = WebSocket::from_raw(ours, Role::Server, Config::default());
+    /// ws.feed(Message::text("queued")).await?; // not written yet
+    /// assert_eq!(ws.buffered_amount(), 8);
+    /// ws.flush().await?;
+    /// assert_eq!(ws.buffered_amount(), 0);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn buffered_amount(&self) -> usize {
+        self.conn.buffered_amount()
+    }
+
+    /// Writes queued output until at most `mark` bytes are left
+    /// ([`buffered_amount`](Self::buffered_amount)), waiting for the
+    /// transport to take it; returns at once if no more than `mark`
+    /// wait. `drain_to(0)` writes everything (and flushes the transport),
+    /// like `SinkExt::flush`.
+    ///
+    /// Bounded like every write: when the transport takes nothing for
+    /// `Config::write_timeout` (a peer that stopped reading), it fails
+    /// with [`Error::Timeout`] (`TimeoutKind::Write`) and the connection
+    /// is over. A broadcaster that would rather not wait so long wraps it
+    /// in a timeout of its own, or reads `buffered_amount` and drops the
+    /// subscriber.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), rfc6455::Error> {
+    /// use futures_util::SinkExt;
+    /// use rfc6455::{Config, Message, Role, WebSocket};
+    /// // A peer that reads nothing: its pipe holds 1 KiB.
+    /// let (ours, _theirs) = tokio::io::duplex(1024);
+    /// let mut ws = WebSocket::from_raw(ours, Role::Server, Config::default());
+    /// ws.feed(Message::binary(vec![0u8; 4000])).await?;
+    /// ws.drain_to(3000).await?; // the pipe took enough
+    /// assert!(ws.buffered_amount() <= 3000);
+    /// # Ok(()) }
+    /// ```
+    pub async fn drain_to(&mut self, mark: usize) -> Result<(), Error> {
+        std::future::poll_fn(|cx| self.poll_drain_to(cx, mark)).await
+    }
+
+    /// The poll behind [`drain_to`](Self::drain_to).
+    pub(super) fn poll_drain_to(
+        &mut self,
+        cx: &mut Context<'_>,
+        mark: usize,
+    ) -> Poll<Result<(), Error>> {
+        self.poll_write_out_to(cx, mark)
+    }
+
+    /// Sends a message framed once for many connections (a broadcast; see
+    /// [`PreparedMessage`]): waits for room as `SinkExt::send` does (the
+    /// output passing `Config::write_buffer_size` is written first), queues
+    /// it with [`Connection::send_prepared`], and flushes, within
+    /// `Config::write_timeout`. Fails with [`Error::ConnectionClosed`]
+    /// once a Close was sent.
+    ///
+    /// ```no_run
+    /// # async fn run(subscribers: &mut [rfc6455::WebSocket<tokio::net::TcpStream>]) {
+    /// let news = rfc6455::PreparedMessage::text("framed once");
+    /// for ws in subscribers {
+    ///     // One frame, shared; a subscriber that fails is dropped by the caller.
+    ///     let _ = ws.send_prepared(&news).await;
+    /// }
+    /// # }
+    /// ```
+    pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        self.feed_prepared(message).await?;
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_flush(cx)).await
+    }
+
+    /// Like [`send_prepared`](Self::send_prepared) without the flush, as
+    /// `SinkExt::feed`: the message is written by the next flush, the next
+    /// `next()`, or once the output passes `Config::write_buffer_size`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), rfc6455::Error> {
+    /// use rfc6455::{Config, PreparedMessage, Role, WebSocket};
+    /// let (ours, _theirs) = tokio::io::duplex(1 << 20);
+    /// let mut ws = WebSocket::from_raw(ours, Role::Server, Config::default());
+    /// ws.feed_prepared(&PreparedMessage::text("hi")).await?;
+    /// assert_eq!(ws.buffered_amount(), 4);
+    /// # Ok(()) }
+    /// ```
+    pub async fn feed_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
+        self.start_send_prepared(message)
+    }
+
+    /// Queues a prepared message once `poll_ready` said there is room.
+    pub(super) fn start_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), Error> {
+        let _span = self.observer.enter();
+        self.conn.send_prepared(message)
+    }
+
     /// The transport.
     #[must_use]
     pub fn get_ref(&self) -> &S {
@@ -299,18 +411,25 @@ where
     }
 
     /// Writes pending output until none is left (see
-    /// [`poll_write_pending`](Self::poll_write_pending)), and ends the
+    /// [`poll_write_pending_to`](Self::poll_write_pending_to)), and ends the
     /// connection when the transport takes nothing for
     /// `Config::write_timeout`.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.poll_write_out_to(cx, 0)
+    }
+
+    /// Writes pending output until at most `mark` bytes are left (all of
+    /// it, then a flush of the transport, for 0), with the write timeout
+    /// of [`poll_write_out`](Self::poll_write_out).
+    fn poll_write_out_to(&mut self, cx: &mut Context<'_>, mark: usize) -> Poll<Result<(), Error>> {
         self.write_timeout_error()?;
-        if self.done && self.conn.pending_output_len() > 0 {
+        if self.done && self.conn.pending_output_len() > mark {
             // The connection is over (its closing handshake timed out, or
             // the transport failed): what is left will never be written,
             // and a flush must not wait for it.
             return Poll::Ready(Err(Error::ConnectionClosed));
         }
-        match self.poll_write_pending(cx) {
+        match self.poll_write_pending_to(cx, mark) {
             Poll::Ready(result) => Poll::Ready(result.map_err(Error::from)),
             Poll::Pending if self.write_stalled_too_long(cx) => {
                 trace::event!(DEBUG, timeout = ?self.conn.config().write_timeout, "write timeout");
@@ -342,13 +461,17 @@ where
         stall.as_mut().poll(cx).is_ready()
     }
 
-    /// Writes pending output until none is left: one write for all of it
+    /// Writes pending output until at most `mark` bytes are left (none,
+    /// then a flush of the transport, for 0): one write for all of it
     /// when it is one piece, one vectored write for all the pieces when
     /// big payloads were queued without a copy (and the transport takes
     /// vectored writes). Every byte taken, and a completed flush, is
-    /// progress for the write timeout.
-    fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while !self.conn.pending_output().is_empty() {
+    /// progress for the write timeout. Stopping early (`mark` > 0) keeps the
+    /// write timer, which the next stall restarts, and asks the transport
+    /// to flush what it took without waiting for it (a TLS stream may
+    /// hold the last record until then).
+    fn poll_write_pending_to(&mut self, cx: &mut Context<'_>, mark: usize) -> Poll<io::Result<()>> {
+        while self.conn.pending_output_len() > mark {
             let io = Pin::new(&mut self.io);
             let first = self.conn.pending_output();
             let n = if first.len() < self.conn.pending_output_len() && io.is_write_vectored() {
@@ -363,6 +486,12 @@ where
             }
             self.conn.advance_output(n);
             self.stalled = false;
+        }
+        if mark > 0 {
+            if let Poll::Ready(Err(e)) = Pin::new(&mut self.io).poll_flush(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(()));
         }
         ready!(Pin::new(&mut self.io).poll_flush(cx))?;
         // Everything is written: the timer goes with the stall, so a
