@@ -395,6 +395,11 @@ pub enum Error {
     },
     /// A message was sent, or a call made, after the connection closed.
     ConnectionClosed,
+    /// `next_event` was called while a message is being streamed
+    /// (`Connection::next_streamed_event` began it): the call changed
+    /// nothing; receive the rest of that message with
+    /// `next_streamed_event`.
+    MessageStreaming,
     /// `send` was refused: `len` bytes already wait to be written, at least
     /// `Config::max_write_buffer_size`. Write some of the pending output
     /// first. (The tokio layer waits instead of returning this.)
@@ -521,6 +526,9 @@ impl fmt::Display for Error {
                 "message of at least {len} bytes exceeds the limit of {max_len} (1009)"
             ),
             Error::ConnectionClosed => f.write_str("connection already closed"),
+            Error::MessageStreaming => {
+                f.write_str("a message is being streamed: finish it with next_streamed_event")
+            }
             Error::WriteBufferFull { len, max_len } => write!(
                 f,
                 "{len} bytes already wait to be written (limit {max_len}); write them first"

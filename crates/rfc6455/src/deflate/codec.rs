@@ -39,6 +39,9 @@ pub struct Inflater {
     no_context_takeover: bool,
     /// The stream had a final block: the rest of the message is ignored.
     ended: bool,
+    /// How much of the removed tail a streamed message's end has inflated
+    /// so far ([`finish_bounded`](Self::finish_bounded)).
+    tail_fed: u8,
 }
 
 impl Inflater {
@@ -54,6 +57,7 @@ impl Inflater {
             window_bits: window_bits.clamp(9, 15),
             no_context_takeover,
             ended: false,
+            tail_fed: 0,
         }
     }
 
@@ -85,6 +89,89 @@ impl Inflater {
             state.reset(false);
         }
         self.ended = false;
+        self.tail_fed = 0;
+    }
+
+    /// Inflates the next piece of a message's compressed payload into the
+    /// spare capacity of `out`, never growing it: a streamed message's
+    /// chunk. Returns how much of `input` was consumed; less than all of
+    /// it only when `out` is full (the rest waits for the next chunk).
+    /// After a final block (§7.2.3.4) the rest of the message is consumed
+    /// and ignored.
+    pub(crate) fn inflate_bounded(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, InflateError> {
+        self.run_bounded(input, out, FlushDecompress::None)
+            .map(|(consumed, _)| consumed)
+    }
+
+    /// Ends a streamed message, as [`finish`](Self::finish) does, into the
+    /// spare capacity of `out`: inflates the removed tail (§7.2.2).
+    /// Returns false while output may remain (`out` filled up): call
+    /// again with room.
+    pub(crate) fn finish_bounded(&mut self, out: &mut Vec<u8>) -> Result<bool, InflateError> {
+        let fed = usize::from(self.tail_fed);
+        let result = self.run_bounded(&TAIL[fed..], out, FlushDecompress::Sync);
+        match result {
+            Ok((consumed, true)) => {
+                self.tail_fed += consumed as u8;
+                Ok(false)
+            }
+            Ok((_, false)) => {
+                // Room was left: all the output is out.
+                self.tail_fed = 0;
+                if self.no_context_takeover || self.ended {
+                    self.reset();
+                }
+                Ok(true)
+            }
+            Err(error) => {
+                self.reset();
+                Err(error)
+            }
+        }
+    }
+
+    /// Inflates into the spare capacity of `out`; returns the input
+    /// consumed and whether `out` filled up.
+    fn run_bounded(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        flush: FlushDecompress,
+    ) -> Result<(usize, bool), InflateError> {
+        let window_bits = self.window_bits;
+        let state = self
+            .state
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
+        let mut consumed = 0;
+        while !self.ended {
+            if out.len() == out.capacity() {
+                return Ok((consumed, true));
+            }
+            let (before_in, before_out) = (state.total_in(), state.total_out());
+            let status = state
+                .decompress_vec(input, out, flush)
+                .map_err(|_| InflateError::Invalid)?;
+            let taken = (state.total_in() - before_in) as usize;
+            let produced = (state.total_out() - before_out) as usize;
+            input = &input[taken..];
+            consumed += taken;
+            match status {
+                Status::StreamEnd => self.ended = true,
+                _ if out.len() == out.capacity() => return Ok((consumed, true)),
+                _ if input.is_empty() => break,
+                _ if taken == 0 && produced == 0 => break,
+                _ => {}
+            }
+        }
+        if self.ended {
+            // The rest of the message is ignored (§7.2.3.4).
+            consumed += input.len();
+        }
+        Ok((consumed, false))
     }
 
     fn run(
@@ -312,6 +399,43 @@ mod tests {
             }
         }
         assert!(!Deflater::new(8, false, 6).compress(b"x", &mut Vec::new()));
+    }
+
+    /// Inflating into bounded chunks gives the same bytes as inflating
+    /// whole, for every chunk size, and never grows a chunk.
+    #[test]
+    fn bounded_inflate_matches_whole() {
+        let text: Vec<u8> = (0..20_000u32)
+            .map(|i| b"abcdefghij"[(i * i % 10) as usize])
+            .collect();
+        for takeover in [false, true] {
+            let mut deflater = Deflater::new(15, !takeover, 6);
+            let mut inflater = Inflater::new(15, !takeover);
+            for (round, cap) in [1usize, 7, 300, 4096, 1 << 16].into_iter().enumerate() {
+                let message = &text[round * 10..];
+                let mut wire = Vec::new();
+                assert!(deflater.compress(message, &mut wire));
+                let mut out = Vec::new();
+                let mut chunk = Vec::with_capacity(cap);
+                let mut drain = |chunk: &mut Vec<u8>| {
+                    assert!(chunk.len() <= cap);
+                    out.extend_from_slice(chunk);
+                    chunk.clear();
+                };
+                for mut piece in wire.chunks(5) {
+                    while !piece.is_empty() {
+                        let taken = inflater.inflate_bounded(piece, &mut chunk).unwrap();
+                        piece = &piece[taken..];
+                        drain(&mut chunk);
+                    }
+                }
+                while !inflater.finish_bounded(&mut chunk).unwrap() {
+                    drain(&mut chunk);
+                }
+                drain(&mut chunk);
+                assert_eq!(out, message, "takeover {takeover} cap {cap}");
+            }
+        }
     }
 
     #[test]
