@@ -47,6 +47,13 @@ pub struct Config {
     /// written to disk, a count of bytes processed). `usize::MAX` for
     /// none. Default: 1 GiB.
     pub max_streamed_message_size: usize,
+    /// Largest payload of a frame this end sends: a bigger message (its
+    /// compressed payload, under permessage-deflate) goes out in
+    /// fragments of at most this size (RFC 6455 §5.4), for a peer with a
+    /// small frame limit or to let control frames through sooner. `None`
+    /// (the default): every message, and every
+    /// [`send_fragment`](crate::Connection::send_fragment), is one frame.
+    pub max_outgoing_frame_size: Option<usize>,
     /// Largest handshake (request or response head), in bytes. A server
     /// answers a bigger request with 431. Default: 16 KiB.
     pub max_handshake_size: usize,
@@ -129,6 +136,7 @@ impl Default for Config {
             max_frame_size: 16 << 20,
             max_message_size: 64 << 20,
             max_streamed_message_size: 1 << 30,
+            max_outgoing_frame_size: None,
             max_handshake_size: 16 << 10,
             max_handshake_headers: 64,
             max_error_body: 64 << 10,
@@ -203,6 +211,9 @@ impl Config {
         /// Sets [`keepalive_interval`](Config#structfield.keepalive_interval):
         /// a `Duration`, or `None` for none.
         keepalive_interval: Duration;
+        /// Sets [`max_outgoing_frame_size`](Config#structfield.max_outgoing_frame_size):
+        /// a size, or `None` for none.
+        max_outgoing_frame_size: usize;
         /// Sets [`deflate`](Config#structfield.deflate): a
         /// [`DeflateConfig`] turns permessage-deflate on, `None` off.
         deflate: DeflateConfig;
@@ -236,6 +247,7 @@ mod tests {
             .max_frame_size(1)
             .max_message_size(2)
             .max_streamed_message_size(14)
+            .max_outgoing_frame_size(15)
             .max_handshake_size(3)
             .max_handshake_headers(4)
             .max_error_body(13)
@@ -252,6 +264,7 @@ mod tests {
             max_frame_size: 1,
             max_message_size: 2,
             max_streamed_message_size: 14,
+            max_outgoing_frame_size: Some(15),
             max_handshake_size: 3,
             max_handshake_headers: 4,
             max_error_body: 13,

@@ -26,6 +26,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use std::io::IoSlice;
 use std::sync::Arc;
 
+mod outgoing;
 mod streaming;
 
 pub use streaming::{MessageKind, StreamEvent};
@@ -203,6 +204,9 @@ pub struct Connection {
     /// Automatic Pongs queued since the output was last drained.
     /// (A `u32`, packed beside the flags: every idle connection holds it.)
     queued_pongs: u32,
+    /// The message being sent in fragments ([`Connection::begin_message`]).
+    /// Three bytes, in the padding beside the flags.
+    out_message: Option<outgoing::OutMessage>,
     /// The Pong for the latest Ping, once `max_queued_pongs` are queued.
     /// Boxed: rare, and a pointer is a quarter of a `Bytes` in every
     /// connection.
@@ -280,6 +284,7 @@ impl Connection {
             first_close: None,
             deflate,
             queued_pongs: 0,
+            out_message: None,
             deferred_pong: None,
         }
     }
@@ -694,6 +699,9 @@ impl Connection {
                 max_len: self.config.max_write_buffer_size,
             });
         }
+        if message.is_data() && self.out_message.is_some() {
+            return Err(Error::MessageStreaming);
+        }
         match message {
             Message::Text(text) => self.write_data(OpCode::Text, text.into_bytes()),
             Message::Binary(data) => self.write_data(OpCode::Binary, data),
@@ -759,7 +767,7 @@ impl Connection {
                 compressed.clear();
                 let done = deflate.deflater.compress(&payload, &mut compressed);
                 if done {
-                    self.write_frame_rsv(opcode, RSV1, &compressed);
+                    self.write_frames(opcode, RSV1, &compressed, true);
                 }
                 // Back for the next message: no allocation per message.
                 if let Some(deflate) = self.deflate.as_deref_mut() {
@@ -769,6 +777,10 @@ impl Connection {
                     return;
                 }
             }
+        }
+        if payload.len() > self.max_outgoing_frame_size() {
+            self.write_frames(opcode, 0, &payload, true);
+            return;
         }
         if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
             let header = FrameHeader::new(true, opcode, None, payload.len() as u64);
@@ -795,12 +807,16 @@ impl Connection {
     }
 
     fn write_frame_rsv(&mut self, opcode: OpCode, rsv: u8, payload: &[u8]) {
+        self.write_frame_fin(true, opcode, rsv, payload);
+    }
+
+    fn write_frame_fin(&mut self, fin: bool, opcode: OpCode, rsv: u8, payload: &[u8]) {
         let mask = match self.role {
             // §5.3: a fresh, unpredictable key for every frame.
             Role::Client => Some(crate::random::mask_key()),
             Role::Server => None,
         };
-        let mut header = FrameHeader::new(true, opcode, mask, payload.len() as u64);
+        let mut header = FrameHeader::new(fin, opcode, mask, payload.len() as u64);
         header.rsv = rsv;
         let output = self.output.buf_mut();
         output.reserve(header.encoded_len() + payload.len());

@@ -130,8 +130,8 @@ pub use io::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
     connect, connect_with_config, connect_with_connector, tls, Accepted, ClientConfig,
     ClosesByCode, Connector, GoingAway, GoingAwayReport, Listener, MaybeTlsStream, MessageReader,
-    Policy, ReadHalf, Refusals, ReuniteError, Server, ServerStats, ShutdownHandle, ShutdownReport,
-    StatsHandle, WebSocket, WriteHalf,
+    MessageWriter, Policy, ReadHalf, Refusals, ReuniteError, Server, ServerStats, ShutdownHandle,
+    ShutdownReport, StatsHandle, WebSocket, WriteHalf,
 };
 
 #[cfg(feature = "axum")]

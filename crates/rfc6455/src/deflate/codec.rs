@@ -268,7 +268,22 @@ impl Deflater {
     /// Appends `input` compressed as one message (a sync flush with its
     /// tail removed, §7.2.1) to `out`. Returns false, with `out` as it was,
     /// if it cannot compress (see [`can_compress`](Self::can_compress)).
-    pub fn compress(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> bool {
+    pub fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) -> bool {
+        self.compress_part(input, out, true)
+    }
+
+    /// Appends `input` compressed as the next part of a message sent in
+    /// fragments (RFC 7692 §6.1: one DEFLATE stream for the whole
+    /// message), ending with a sync flush so the peer can inflate all of
+    /// it now; `last` ends the message as [`compress`](Self::compress)
+    /// does (tail removed, context reset if not taken over). Returns
+    /// false, with `out` as it was, if it cannot compress.
+    pub(crate) fn compress_part(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        last: bool,
+    ) -> bool {
         if !self.can_compress() {
             return false;
         }
@@ -293,6 +308,9 @@ impl Deflater {
             if input.is_empty() && produced < spare {
                 break;
             }
+        }
+        if !last {
+            return true;
         }
         if out[start..].ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());

@@ -38,5 +38,5 @@ pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use stats::{ClosesByCode, Refusals, ServerStats, StatsHandle};
 pub use stream::WebSocket;
-pub use streaming::MessageReader;
+pub use streaming::{MessageReader, MessageWriter};
 pub use tls::{Connector, MaybeTlsStream};

@@ -1,6 +1,7 @@
-//! Streaming receive over tokio: [`WebSocket::next_streamed`] (a message's
-//! pieces as they arrive, [`StreamEvent`]s) and [`MessageReader`] (one
-//! message's data as an `AsyncRead`).
+//! Streaming over tokio: [`WebSocket::next_streamed`] (a message's pieces
+//! as they arrive, [`StreamEvent`]s), [`MessageReader`] (one message's
+//! data as an `AsyncRead`) and [`MessageWriter`] (one message written in
+//! fragments, an `AsyncWrite`).
 //!
 //! Owns only the waiting: the pieces are cut, validated and inflated by
 //! the sans-IO [`Connection`](crate::Connection)
@@ -15,10 +16,20 @@ use crate::connection::{MessageKind, StreamEvent};
 use crate::error::Error;
 use crate::message::Message;
 use bytes::{Buf, Bytes};
+use futures_sink::Sink;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// An error of the WebSocket as an I/O error, for the `AsyncRead` and
+/// `AsyncWrite` impls.
+fn io_error(error: Error) -> io::Error {
+    match error {
+        Error::Io(error) => error,
+        other => io::Error::other(other),
+    }
+}
 
 impl<S> WebSocket<S>
 where
@@ -96,6 +107,108 @@ where
             chunk: Bytes::new(),
             ended: false,
         }
+    }
+}
+
+impl<S> WebSocket<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Begins a message of `kind` and returns an `AsyncWrite` that sends
+    /// it in fragments as it is written, each write one frame (or several,
+    /// of at most `Config::max_outgoing_frame_size`), compressed as one
+    /// stream under permessage-deflate (RFC 7692 §6.1). `shutdown()` ends
+    /// the message (a last, empty fragment) and flushes it; until then,
+    /// sending a whole message fails with [`Error::MessageStreaming`],
+    /// while Pongs and a Close still go out between fragments.
+    ///
+    /// Writes wait while `Config::write_buffer_size` bytes are queued
+    /// (backpressure, bounded by `Config::write_timeout`). See
+    /// [`Connection::begin_message`](crate::Connection::begin_message)
+    /// for the rules.
+    ///
+    /// ```no_run
+    /// # async fn run(ws: &mut rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use tokio::io::AsyncWriteExt;
+    /// // Send a file as one Binary message, whatever its size.
+    /// let mut file = tokio::fs::File::open("upload.bin").await?;
+    /// let mut writer = ws.message_writer(rfc6455::MessageKind::Binary)?;
+    /// tokio::io::copy(&mut file, &mut writer).await?;
+    /// writer.shutdown().await?; // the last fragment
+    /// # Ok(()) }
+    /// ```
+    pub fn message_writer(&mut self, kind: MessageKind) -> Result<MessageWriter<'_, S>, Error> {
+        self.connection_mut().begin_message(kind)?;
+        Ok(MessageWriter { ws: self })
+    }
+}
+
+/// One message written in fragments: an [`AsyncWrite`] made by
+/// [`WebSocket::message_writer`]. `shutdown()` ends the message; a writer
+/// dropped before leaves it unfinished (finish it with
+/// [`Connection::send_fragment`](crate::Connection::send_fragment) on
+/// [`WebSocket::connection_mut`], or close the connection).
+#[derive(Debug)]
+pub struct MessageWriter<'a, S> {
+    ws: &'a mut WebSocket<S>,
+}
+
+impl<S> MessageWriter<'_, S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Whether the message is still open (`shutdown` not done).
+    ///
+    /// ```no_run
+    /// # async fn run(ws: &mut rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use tokio::io::AsyncWriteExt;
+    /// let mut writer = ws.message_writer(rfc6455::MessageKind::Text)?;
+    /// writer.write_all("hello".as_bytes()).await?;
+    /// assert!(writer.is_open());
+    /// writer.shutdown().await?;
+    /// assert!(!writer.is_open());
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        self.ws.connection().is_sending_message()
+    }
+}
+
+impl<S> AsyncWrite for MessageWriter<'_, S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if !this.is_open() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the message was ended",
+            )));
+        }
+        ready!(Pin::new(&mut *this.ws).poll_ready(cx)).map_err(io_error)?;
+        let sent = this.ws.connection_mut().send_fragment(buf, false);
+        Poll::Ready(sent.map(|()| buf.len()).map_err(io_error))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        Pin::new(&mut *this.ws).poll_flush(cx).map_err(io_error)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.is_open() {
+            ready!(Pin::new(&mut *this.ws).poll_ready(cx)).map_err(io_error)?;
+            let sent = this.ws.connection_mut().send_fragment(&[], true);
+            sent.map_err(io_error)?;
+        }
+        Pin::new(&mut *this.ws).poll_flush(cx).map_err(io_error)
     }
 }
 
@@ -187,7 +300,7 @@ where
                 }
                 // Ping (answered) and Pong.
                 Some(Ok(_)) => {}
-                Some(Err(error)) => return Poll::Ready(Err(io::Error::other(error))),
+                Some(Err(error)) => return Poll::Ready(Err(io_error(error))),
                 None => {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
