@@ -7,6 +7,7 @@
 
 use rfc6455::deflate::{DeflateConfig, DeflateParams, Deflater};
 use rfc6455::{Config, Connection, Error, Message, MessageKind, ProtocolError, Role, StreamEvent};
+use rfc6455_test_support::checks::streaming::{streamed_events, whole_events, Got};
 use rfc6455_test_support::rng::{seeded, Rng, StdRng};
 use rfc6455_test_support::*;
 
@@ -84,68 +85,18 @@ fn random_data(rng: &mut StdRng, text: bool) -> Vec<u8> {
     }
 }
 
-/// A streamed message reassembled, or a control message.
-#[derive(Debug, PartialEq)]
-enum Got {
-    Data(MessageKind, Vec<u8>),
-    Control(Message),
-}
-
-/// Feeds `wire` in random chunks to a connection and collects what
-/// `next_streamed_event` gives, reassembling each message; also checks
-/// that every message is one start, chunks that are never empty (nor,
-/// inflated, bigger than 64 KiB), and one end.
+/// Feeds `wire` in random pieces to a connection and collects what
+/// `next_streamed_event` gives, each message reassembled (with the checks
+/// of `checks::streaming`: one start, chunks never empty nor over 64 KiB,
+/// one end).
 fn stream(conn: &mut Connection, wire: &[u8], rng: &mut StdRng) -> (Vec<Got>, Option<Error>) {
-    let mut got = Vec::new();
-    let mut current: Option<(MessageKind, Vec<u8>)> = None;
-    let mut rest = wire;
-    loop {
-        loop {
-            match conn.next_streamed_event() {
-                Ok(Some(StreamEvent::MessageStart { kind })) => {
-                    assert!(current.is_none(), "a start inside a message");
-                    current = Some((kind, Vec::new()));
-                }
-                Ok(Some(StreamEvent::Data(chunk))) => {
-                    assert!(!chunk.is_empty());
-                    assert!(chunk.len() <= wire.len().max(64 << 10));
-                    current
-                        .as_mut()
-                        .expect("data inside a message")
-                        .1
-                        .extend(&chunk);
-                }
-                Ok(Some(StreamEvent::MessageEnd)) => {
-                    let (kind, data) = current.take().expect("an end after a start");
-                    got.push(Got::Data(kind, data));
-                }
-                Ok(Some(StreamEvent::Message(message))) => got.push(Got::Control(message)),
-                Ok(Some(other)) => panic!("{other:?}"),
-                Ok(None) => break,
-                Err(error) => return (got, Some(error)),
-            }
-        }
-        if rest.is_empty() {
-            return (got, None);
-        }
-        let take = rng.random_range(1..=rest.len().min(70_000));
-        conn.receive(&rest[..take]);
-        rest = &rest[take..];
-    }
+    streamed_events(conn, wire, |left| rng.random_range(1..=left.min(70_000)))
 }
 
-/// The same, through the whole-message API.
+/// The same, through the whole-message API, all at once.
 fn whole(conn: &mut Connection, wire: &[u8]) -> (Vec<Got>, Option<Error>) {
-    let (messages, error) = feed(conn, wire);
-    let got = messages
-        .into_iter()
-        .map(|message| match message {
-            Message::Text(text) => Got::Data(MessageKind::Text, text.as_bytes().to_vec()),
-            Message::Binary(data) => Got::Data(MessageKind::Binary, data.to_vec()),
-            control => Got::Control(control),
-        })
-        .collect();
-    (got, error)
+    conn.receive(wire);
+    whole_events(conn)
 }
 
 /// (a) For random messages in random frames, fed in random chunks, the
@@ -503,4 +454,30 @@ async fn tokio_layer_streams_and_refuses_to_mix() {
     theirs.read_exact(&mut wire).await.unwrap();
     assert_eq!(&wire[..4], &[0x8a, 0x02, b'h', b'i']);
     assert_eq!(&wire[4..], &[0x81, 0x05, b'r', b'e', b'p', b'l', b'y']);
+}
+
+/// The fuzz check of streaming against whole messages
+/// (`checks::streaming`, run on the `differential_frame` inputs), on
+/// random fragmented messages with Pings between, cut short at random.
+#[test]
+fn fuzz_check_streaming_against_whole_messages() {
+    for seed in 0..24 {
+        let mut rng = seeded(1000 + seed);
+        let mut wire = Vec::new();
+        for _ in 0..3 {
+            let text = rng.random_bool(0.5);
+            let mut data = random_data(&mut rng, text);
+            data.truncate(3000);
+            if text {
+                while std::str::from_utf8(&data).is_err() {
+                    data.pop();
+                }
+            }
+            let opcode = if text { TEXT } else { BINARY };
+            wire.extend(fragmented(&mut rng, opcode, &data, None));
+            wire.extend(client_frame(true, PING, b"x"));
+        }
+        let cut = rng.random_range(0..=wire.len());
+        rfc6455_test_support::checks::streaming::check_raw(Role::Server, &wire[..cut]);
+    }
 }

@@ -304,6 +304,12 @@ impl Connection {
         let mut out = std::mem::take(&mut streamed.scratch);
         out.clear();
         out.reserve_exact(INFLATED_CHUNK);
+        // One byte past the limit at most: enough to know it was passed
+        // (and to fail on it before on any invalid data after it, as a
+        // whole message does).
+        let max_len = self.config.max_streamed_message_size;
+        let allowed = (max_len as u64 + 1).saturating_sub(streamed.len);
+        let allowed = usize::try_from(allowed).unwrap_or(usize::MAX);
         let ended = if frame.remaining > 0 {
             let taken = (header.payload_len - frame.remaining) as usize;
             let available = self
@@ -317,9 +323,10 @@ impl Connection {
             frame.consumed = taken + available;
             // Called even with nothing new: output a full chunk left
             // inside the inflater comes out now.
-            let used = deflate
-                .inflater
-                .inflate_bounded(&self.input[..available], &mut out);
+            let used =
+                deflate
+                    .inflater
+                    .inflate_bounded(&self.input[..available], &mut out, allowed);
             let used = used.map_err(|e| inflate_error(e, usize::MAX))?;
             self.input.advance(used);
             frame.remaining -= used as u64;
@@ -329,7 +336,7 @@ impl Connection {
             }
             false
         } else if header.fin {
-            let done = deflate.inflater.finish_bounded(&mut out);
+            let done = deflate.inflater.finish_bounded(&mut out, allowed);
             streamed.tail_done = done.map_err(|e| inflate_error(e, usize::MAX))?;
             streamed.tail_done
         } else {
@@ -346,7 +353,6 @@ impl Connection {
             });
         }
         streamed.len = streamed.len.saturating_add(out.len() as u64);
-        let max_len = self.config.max_streamed_message_size;
         if streamed.len > max_len as u64 {
             return Err(Error::MessageTooLong {
                 len: streamed.len,

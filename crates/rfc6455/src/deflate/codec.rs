@@ -93,17 +93,19 @@ impl Inflater {
     }
 
     /// Inflates the next piece of a message's compressed payload into the
-    /// spare capacity of `out`, never growing it: a streamed message's
-    /// chunk. Returns how much of `input` was consumed; less than all of
-    /// it only when `out` is full (the rest waits for the next chunk).
+    /// spare capacity of `out`, never growing it nor past `max_len`
+    /// bytes: a streamed message's chunk. Returns how much of `input` was
+    /// consumed; less than all of it only when `out` is full (the rest
+    /// waits for the next chunk).
     /// After a final block (§7.2.3.4) the rest of the message is consumed
     /// and ignored.
     pub(crate) fn inflate_bounded(
         &mut self,
         input: &[u8],
         out: &mut Vec<u8>,
+        max_len: usize,
     ) -> Result<usize, InflateError> {
-        self.run_bounded(input, out, FlushDecompress::None)
+        self.run_bounded(input, out, max_len, FlushDecompress::None)
             .map(|(consumed, _)| consumed)
     }
 
@@ -111,9 +113,13 @@ impl Inflater {
     /// spare capacity of `out`: inflates the removed tail (§7.2.2).
     /// Returns false while output may remain (`out` filled up): call
     /// again with room.
-    pub(crate) fn finish_bounded(&mut self, out: &mut Vec<u8>) -> Result<bool, InflateError> {
+    pub(crate) fn finish_bounded(
+        &mut self,
+        out: &mut Vec<u8>,
+        max_len: usize,
+    ) -> Result<bool, InflateError> {
         let fed = usize::from(self.tail_fed);
-        let result = self.run_bounded(&TAIL[fed..], out, FlushDecompress::Sync);
+        let result = self.run_bounded(&TAIL[fed..], out, max_len, FlushDecompress::Sync);
         match result {
             Ok((consumed, true)) => {
                 self.tail_fed += consumed as u8;
@@ -134,34 +140,36 @@ impl Inflater {
         }
     }
 
-    /// Inflates into the spare capacity of `out`; returns the input
-    /// consumed and whether `out` filled up.
+    /// Inflates into the spare capacity of `out`, up to `max_len` bytes;
+    /// returns the input consumed and whether `out` filled up.
     fn run_bounded(
         &mut self,
         mut input: &[u8],
         out: &mut Vec<u8>,
+        max_len: usize,
         flush: FlushDecompress,
     ) -> Result<(usize, bool), InflateError> {
+        let cap = out.capacity().min(max_len);
         let window_bits = self.window_bits;
         let state = self
             .state
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
         let mut consumed = 0;
         while !self.ended {
-            if out.len() == out.capacity() {
+            if out.len() >= cap {
                 return Ok((consumed, true));
             }
             let (before_in, before_out) = (state.total_in(), state.total_out());
-            let status = state
-                .decompress_vec(input, out, flush)
-                .map_err(|_| InflateError::Invalid)?;
+            // Room for `cap - len` bytes only: a slice of the spare room.
+            let room = cap - out.len();
+            let status = decompress_into(state, input, out, room, flush)?;
             let taken = (state.total_in() - before_in) as usize;
             let produced = (state.total_out() - before_out) as usize;
             input = &input[taken..];
             consumed += taken;
             match status {
                 Status::StreamEnd => self.ended = true,
-                _ if out.len() == out.capacity() => return Ok((consumed, true)),
+                _ if out.len() >= cap => return Ok((consumed, true)),
                 _ if input.is_empty() => break,
                 _ if taken == 0 && produced == 0 => break,
                 _ => {}
@@ -219,6 +227,23 @@ impl Inflater {
         }
         Ok(())
     }
+}
+
+/// Inflates into at most `room` bytes of `out`'s spare capacity.
+fn decompress_into(
+    state: &mut Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    room: usize,
+    flush: FlushDecompress,
+) -> Result<Status, InflateError> {
+    let len = out.len();
+    out.resize(len + room, 0);
+    let before = state.total_out();
+    let status = state.decompress(input, &mut out[len..], flush);
+    let produced = (state.total_out() - before) as usize;
+    out.truncate(len + produced);
+    status.map_err(|_| InflateError::Invalid)
 }
 
 /// The compressor of one direction of a connection.
@@ -442,12 +467,12 @@ mod tests {
                 };
                 for mut piece in wire.chunks(5) {
                     while !piece.is_empty() {
-                        let taken = inflater.inflate_bounded(piece, &mut chunk).unwrap();
+                        let taken = inflater.inflate_bounded(piece, &mut chunk, cap).unwrap();
                         piece = &piece[taken..];
                         drain(&mut chunk);
                     }
                 }
-                while !inflater.finish_bounded(&mut chunk).unwrap() {
+                while !inflater.finish_bounded(&mut chunk, cap).unwrap() {
                     drain(&mut chunk);
                 }
                 drain(&mut chunk);
