@@ -14,6 +14,8 @@ pub use checks::TARGETS;
 pub fn run(target: &str, data: &[u8]) -> bool {
     if target == "differential_frame" {
         differential::check(data);
+        checks::streaming::check_raw(rfc6455::Role::Server, data);
+        checks::streaming::check_raw(rfc6455::Role::Client, data);
         return true;
     }
     checks::run(target, data)

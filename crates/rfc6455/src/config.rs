@@ -37,6 +37,23 @@ pub struct Config {
     /// Largest reassembled message, in bytes. A bigger message fails the
     /// connection with 1009 as soon as its size is known. Default: 64 MiB.
     pub max_message_size: usize,
+    /// Largest message handed out as it arrives
+    /// ([`Connection::next_streamed_event`](crate::Connection::next_streamed_event)),
+    /// in bytes (decompressed, under permessage-deflate). A bigger one
+    /// fails the connection with 1009 as soon as its size is known (from a
+    /// frame header, or while inflating). A streamed message is never
+    /// buffered whole, so neither `max_message_size` nor `max_frame_size`
+    /// bounds it: this limit does, for the application's sake (a file
+    /// written to disk, a count of bytes processed). `usize::MAX` for
+    /// none. Default: 1 GiB.
+    pub max_streamed_message_size: usize,
+    /// Largest payload of a frame this end sends: a bigger message (its
+    /// compressed payload, under permessage-deflate) goes out in
+    /// fragments of at most this size (RFC 6455 §5.4), for a peer with a
+    /// small frame limit or to let control frames through sooner. `None`
+    /// (the default): every message, and every
+    /// [`send_fragment`](crate::Connection::send_fragment), is one frame.
+    pub max_outgoing_frame_size: Option<usize>,
     /// Largest handshake (request or response head), in bytes. A server
     /// answers a bigger request with 431. Default: 16 KiB.
     pub max_handshake_size: usize,
@@ -118,6 +135,8 @@ impl Default for Config {
         Config {
             max_frame_size: 16 << 20,
             max_message_size: 64 << 20,
+            max_streamed_message_size: 1 << 30,
+            max_outgoing_frame_size: None,
             max_handshake_size: 16 << 10,
             max_handshake_headers: 64,
             max_error_body: 64 << 10,
@@ -164,6 +183,8 @@ impl Config {
         max_frame_size: usize;
         /// Sets [`max_message_size`](Config#structfield.max_message_size).
         max_message_size: usize;
+        /// Sets [`max_streamed_message_size`](Config#structfield.max_streamed_message_size).
+        max_streamed_message_size: usize;
         /// Sets [`max_handshake_size`](Config#structfield.max_handshake_size).
         max_handshake_size: usize;
         /// Sets [`max_handshake_headers`](Config#structfield.max_handshake_headers).
@@ -190,6 +211,9 @@ impl Config {
         /// Sets [`keepalive_interval`](Config#structfield.keepalive_interval):
         /// a `Duration`, or `None` for none.
         keepalive_interval: Duration;
+        /// Sets [`max_outgoing_frame_size`](Config#structfield.max_outgoing_frame_size):
+        /// a size, or `None` for none.
+        max_outgoing_frame_size: usize;
         /// Sets [`deflate`](Config#structfield.deflate): a
         /// [`DeflateConfig`] turns permessage-deflate on, `None` off.
         deflate: DeflateConfig;
@@ -222,6 +246,8 @@ mod tests {
         let config = Config::default()
             .max_frame_size(1)
             .max_message_size(2)
+            .max_streamed_message_size(14)
+            .max_outgoing_frame_size(15)
             .max_handshake_size(3)
             .max_handshake_headers(4)
             .max_error_body(13)
@@ -237,6 +263,8 @@ mod tests {
         let literal = Config {
             max_frame_size: 1,
             max_message_size: 2,
+            max_streamed_message_size: 14,
+            max_outgoing_frame_size: Some(15),
             max_handshake_size: 3,
             max_handshake_headers: 4,
             max_error_body: 13,

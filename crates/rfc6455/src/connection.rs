@@ -27,6 +27,11 @@ use bytes::{Buf, Bytes, BytesMut};
 use std::io::IoSlice;
 use std::sync::Arc;
 
+mod outgoing;
+mod streaming;
+
+pub use streaming::{MessageKind, StreamEvent};
+
 /// Which end of the connection this is. It decides the masking direction
 /// (§5.1: clients mask, servers do not) and who closes TCP first (§7.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,8 +85,33 @@ struct InMessage {
     opcode: OpCode,
     /// RSV1 was set on the first frame: the payload is DEFLATE (RFC 7692 §6).
     compressed: bool,
-    /// The message so far, decompressed.
-    data: Vec<u8>,
+    body: Body,
+}
+
+/// Where a data message's bytes go.
+#[derive(Debug)]
+enum Body {
+    /// Reassembled: the message so far, decompressed.
+    Whole(Vec<u8>),
+    /// Handed out as it arrives ([`Connection::next_streamed_event`]).
+    /// Boxed: rare, and no bigger than the `Vec` beside it.
+    Streamed(Box<streaming::Streamed>),
+}
+
+impl InMessage {
+    fn is_streamed(&self) -> bool {
+        matches!(self.body, Body::Streamed(_))
+    }
+}
+
+impl Body {
+    /// The message's data so far: reassembled, or handed out.
+    fn len(&self) -> u64 {
+        match self {
+            Body::Whole(data) => data.len() as u64,
+            Body::Streamed(streamed) => streamed.len(),
+        }
+    }
 }
 
 /// The negotiated permessage-deflate state of both directions.
@@ -175,6 +205,9 @@ pub struct Connection {
     /// Automatic Pongs queued since the output was last drained.
     /// (A `u32`, packed beside the flags: every idle connection holds it.)
     queued_pongs: u32,
+    /// The message being sent in fragments ([`Connection::begin_message`]).
+    /// Three bytes, in the padding beside the flags.
+    out_message: Option<outgoing::OutMessage>,
     /// The Pong for the latest Ping, once `max_queued_pongs` are queued.
     /// Boxed: rare, and a pointer is a quarter of a `Bytes` in every
     /// connection.
@@ -252,6 +285,7 @@ impl Connection {
             first_close: None,
             deflate,
             queued_pongs: 0,
+            out_message: None,
             deferred_pong: None,
         }
     }
@@ -291,9 +325,16 @@ impl Connection {
     ///
     /// While [`is_output_full`](Self::is_output_full), it processes nothing
     /// and returns `Ok(None)`: write the pending output first.
+    ///
+    /// Fails with [`Error::MessageStreaming`] (and changes nothing) while
+    /// a message that [`next_streamed_event`](Self::next_streamed_event)
+    /// began to stream has not ended: finish it with that call.
     pub fn next_event(&mut self) -> Result<Option<Message>, Error> {
         if self.failed || self.close_received || self.is_output_full() {
             return Ok(None);
+        }
+        if self.message.as_ref().is_some_and(InMessage::is_streamed) {
+            return Err(Error::MessageStreaming);
         }
         match self.process() {
             Err(error) => {
@@ -306,38 +347,14 @@ impl Connection {
 
     fn process(&mut self) -> Result<Option<Message>, Error> {
         loop {
-            if self.frame.is_none() {
-                let Some((header, header_len)) = FrameHeader::decode(&self.input)? else {
-                    return Ok(None);
-                };
-                self.check_header(&header)?;
-                self.input.advance(header_len);
-                let held = header.fin
-                    && header.rsv & RSV1 == 0
-                    && matches!(header.opcode, OpCode::Text | OpCode::Binary);
-                self.frame = Some(InFrame {
-                    header,
-                    remaining: header.payload_len,
-                    consumed: 0,
-                    held,
-                });
+            if self.frame.is_none() && !self.start_frame(false)? {
+                return Ok(None);
             }
             let Some(frame) = &self.frame else {
                 return Ok(None);
             };
             if frame.header.opcode.is_control() {
-                // At most 125 bytes (checked by the decoder): wait for all.
-                let len = frame.remaining as usize;
-                if self.input.len() < len {
-                    return Ok(None);
-                }
-                let header = frame.header;
-                self.frame = None;
-                let mut payload = self.input.split_to(len);
-                if let Some(key) = header.mask {
-                    apply_mask(&mut payload, key);
-                }
-                return self.on_control(header.opcode, payload.freeze()).map(Some);
+                return self.control_frame();
             }
             if let Some(message) = self.on_data()? {
                 return Ok(Some(message));
@@ -349,8 +366,50 @@ impl Connection {
         }
     }
 
-    /// Rules a header breaks given this connection's role and state.
-    fn check_header(&self, header: &FrameHeader) -> Result<(), Error> {
+    /// Reads the next frame's header, if it has arrived, and makes it the
+    /// frame being received; `streaming`: a message it begins is
+    /// streamed. Returns false when more input is needed.
+    fn start_frame(&mut self, streaming: bool) -> Result<bool, Error> {
+        let Some((header, header_len)) = FrameHeader::decode(&self.input)? else {
+            return Ok(false);
+        };
+        self.check_header(&header, streaming)?;
+        self.input.advance(header_len);
+        let held = !streaming
+            && header.fin
+            && header.rsv & RSV1 == 0
+            && matches!(header.opcode, OpCode::Text | OpCode::Binary);
+        self.frame = Some(InFrame {
+            header,
+            remaining: header.payload_len,
+            consumed: 0,
+            held,
+        });
+        Ok(true)
+    }
+
+    /// The control frame being received, once all of it has arrived.
+    fn control_frame(&mut self) -> Result<Option<Message>, Error> {
+        let Some(frame) = &self.frame else {
+            return Ok(None);
+        };
+        // At most 125 bytes (checked by the decoder): wait for all.
+        let len = frame.remaining as usize;
+        if self.input.len() < len {
+            return Ok(None);
+        }
+        let header = frame.header;
+        self.frame = None;
+        let mut payload = self.input.split_to(len);
+        if let Some(key) = header.mask {
+            apply_mask(&mut payload, key);
+        }
+        self.on_control(header.opcode, payload.freeze()).map(Some)
+    }
+
+    /// Rules a header breaks given this connection's role and state;
+    /// `streaming`: a message it begins is streamed.
+    fn check_header(&self, header: &FrameHeader, streaming: bool) -> Result<(), Error> {
         // RSV1 may only start a compressed message (RFC 7692 §6.1);
         // RSV2, RSV3 are never defined here.
         let allowed = match header.opcode {
@@ -377,7 +436,12 @@ impl Connection {
         if header.opcode.is_control() {
             return Ok(());
         }
-        if header.payload_len > self.config.max_frame_size as u64 {
+        let streamed = match &self.message {
+            Some(message) => message.is_streamed(),
+            None => streaming,
+        };
+        // A streamed frame is not buffered: only its message is bounded.
+        if !streamed && header.payload_len > self.config.max_frame_size as u64 {
             return Err(Error::FrameTooLong {
                 len: header.payload_len,
                 max_len: self.config.max_frame_size,
@@ -391,12 +455,17 @@ impl Connection {
             // Counted as it is inflated: the wire length says nothing.
             return Ok(());
         }
-        let so_far = self.message.as_ref().map_or(0, |m| m.data.len() as u64);
+        let so_far = self.message.as_ref().map_or(0, |m| m.body.len());
         let total = so_far.saturating_add(header.payload_len);
-        if total > self.config.max_message_size as u64 {
+        let max_len = if streamed {
+            self.config.max_streamed_message_size
+        } else {
+            self.config.max_message_size
+        };
+        if total > max_len as u64 {
             return Err(Error::MessageTooLong {
                 len: total,
-                max_len: self.config.max_message_size,
+                max_len,
             });
         }
         Ok(())
@@ -422,21 +491,25 @@ impl Connection {
             InMessage {
                 opcode: header.opcode,
                 compressed,
-                data: Vec::new(),
+                body: Body::Whole(Vec::new()),
             }
         });
+        let Body::Whole(data) = &mut message.body else {
+            // Streamed messages never come here (`next_event` refuses).
+            return Ok(None);
+        };
         let max_len = self.config.max_message_size;
-        let start = message.data.len();
+        let start = data.len();
         let chunk = &mut self.input[..available];
         if let Some(key) = header.mask {
             apply_mask_offset(chunk, key, frame.consumed);
         }
         match &mut self.deflate {
             Some(deflate) if message.compressed => {
-                let inflated = deflate.inflater.inflate(chunk, &mut message.data, max_len);
+                let inflated = deflate.inflater.inflate(chunk, data, max_len);
                 inflated.map_err(|e| inflate_error(e, max_len))?;
             }
-            _ => message.data.extend_from_slice(chunk),
+            _ => data.extend_from_slice(chunk),
         }
         self.input.advance(available);
         frame.consumed += available;
@@ -447,11 +520,11 @@ impl Connection {
         }
         if done && header.fin && message.compressed {
             if let Some(deflate) = &mut self.deflate {
-                let inflated = deflate.inflater.finish(&mut message.data, max_len);
+                let inflated = deflate.inflater.finish(data, max_len);
                 inflated.map_err(|e| inflate_error(e, max_len))?;
             }
         }
-        if message.opcode == OpCode::Text && self.utf8.feed(&message.data[start..]).is_err() {
+        if message.opcode == OpCode::Text && self.utf8.feed(&data[start..]).is_err() {
             // Fail fast: the frame may not even have fully arrived (§8.1).
             return Err(ProtocolError::InvalidUtf8.into());
         }
@@ -461,7 +534,10 @@ impl Connection {
         let Some(message) = self.message.take() else {
             return Ok(None);
         };
-        let data = Bytes::from(message.data);
+        let Body::Whole(data) = message.body else {
+            return Ok(None);
+        };
+        let data = Bytes::from(data);
         Ok(Some(match message.opcode {
             OpCode::Text => {
                 if self.utf8.finish().is_err() {
@@ -621,6 +697,9 @@ impl Connection {
         if !matches!(message, Message::Close(_)) {
             self.check_output_room()?;
         }
+        if message.is_data() && self.out_message.is_some() {
+            return Err(Error::MessageStreaming);
+        }
         match message {
             Message::Text(text) => self.write_data(OpCode::Text, text.into_bytes()),
             Message::Binary(data) => self.write_data(OpCode::Binary, data),
@@ -656,7 +735,10 @@ impl Connection {
     ///
     /// Fails as `send` does: with [`Error::ConnectionClosed`] once a
     /// Close has been sent, with [`Error::WriteBufferFull`] while
-    /// [`is_output_full`](Self::is_output_full).
+    /// [`is_output_full`](Self::is_output_full), with
+    /// [`Error::MessageStreaming`] while a message is being sent in
+    /// fragments. A frame longer than `Config::max_outgoing_frame_size` is
+    /// fragmented as `send` fragments it (framed by this connection).
     ///
     /// ```
     /// use rfc6455::deflate::{DeflateConfig, DeflateParams};
@@ -682,6 +764,9 @@ impl Connection {
             return Err(Error::ConnectionClosed);
         }
         self.check_output_room()?;
+        if self.out_message.is_some() {
+            return Err(Error::MessageStreaming);
+        }
         let frame = match (self.role, self.deflate.as_deref()) {
             (Role::Client, _) => None,
             (Role::Server, None) => Some(message.plain()),
@@ -693,7 +778,10 @@ impl Connection {
                 .stateless_key()
                 .map(|key| message.compressed(key)),
         };
-        match frame {
+        // A frame over `max_outgoing_frame_size` is cut into fragments by
+        // `write_data`, as `send` would cut it.
+        let max = self.max_outgoing_frame_size();
+        match frame.filter(|frame| frame.payload.len() <= max) {
             Some(frame) => self.write_prepared(frame),
             None => self.write_data(message.opcode(), message.payload().clone()),
         }
@@ -767,7 +855,7 @@ impl Connection {
                 compressed.clear();
                 let done = deflate.deflater.compress(&payload, &mut compressed);
                 if done {
-                    self.write_frame_rsv(opcode, RSV1, &compressed);
+                    self.write_frames(opcode, RSV1, &compressed, true);
                 }
                 // Back for the next message: no allocation per message.
                 if let Some(deflate) = self.deflate.as_deref_mut() {
@@ -777,6 +865,10 @@ impl Connection {
                     return;
                 }
             }
+        }
+        if payload.len() > self.max_outgoing_frame_size() {
+            self.write_frames(opcode, 0, &payload, true);
+            return;
         }
         if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
             let header = FrameHeader::new(true, opcode, None, payload.len() as u64);
@@ -803,12 +895,16 @@ impl Connection {
     }
 
     fn write_frame_rsv(&mut self, opcode: OpCode, rsv: u8, payload: &[u8]) {
+        self.write_frame_fin(true, opcode, rsv, payload);
+    }
+
+    fn write_frame_fin(&mut self, fin: bool, opcode: OpCode, rsv: u8, payload: &[u8]) {
         let mask = match self.role {
             // §5.3: a fresh, unpredictable key for every frame.
             Role::Client => Some(crate::random::mask_key()),
             Role::Server => None,
         };
-        let mut header = FrameHeader::new(true, opcode, mask, payload.len() as u64);
+        let mut header = FrameHeader::new(fin, opcode, mask, payload.len() as u64);
         header.rsv = rsv;
         let output = self.output.buf_mut();
         output.reserve(header.encoded_len() + payload.len());

@@ -395,6 +395,15 @@ pub enum Error {
     },
     /// A message was sent, or a call made, after the connection closed.
     ConnectionClosed,
+    /// A whole message was asked for or sent while one is streamed in
+    /// that direction: `next_event` while `next_streamed_event` has begun
+    /// one (receive its rest with `next_streamed_event`), or `send` of a
+    /// Text or Binary while `begin_message` has begun one (end it with
+    /// `send_fragment(.., true)`). The call changed nothing.
+    MessageStreaming,
+    /// `send_fragment` was called with no message begun
+    /// (`Connection::begin_message`). The call changed nothing.
+    NoMessageBegun,
     /// `send` was refused: `len` bytes already wait to be written, at least
     /// `Config::max_write_buffer_size`. Write some of the pending output
     /// first. (The tokio layer waits instead of returning this.)
@@ -521,6 +530,8 @@ impl fmt::Display for Error {
                 "message of at least {len} bytes exceeds the limit of {max_len} (1009)"
             ),
             Error::ConnectionClosed => f.write_str("connection already closed"),
+            Error::MessageStreaming => f.write_str("a message is being streamed: finish it first"),
+            Error::NoMessageBegun => f.write_str("no message begun: call begin_message first"),
             Error::WriteBufferFull { len, max_len } => write!(
                 f,
                 "{len} bytes already wait to be written (limit {max_len}); write them first"

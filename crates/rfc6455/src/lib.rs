@@ -119,7 +119,7 @@ mod io;
 
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
-pub use connection::{Connection, Role};
+pub use connection::{Connection, MessageKind, Role, StreamEvent};
 pub use error::{
     ConnectError, Error, HandshakeError, HandshakeLimit, ProtocolError, TimeoutKind, TlsError,
 };
@@ -135,9 +135,9 @@ pub use io::TlsListener;
 pub use io::{
     accept, accept_with_admission, accept_with_config, accept_with_policy, client_handshake,
     connect, connect_with_config, connect_with_connector, tls, Accepted, ClientConfig,
-    ClosesByCode, Connector, GoingAway, GoingAwayReport, Listener, MaybeTlsStream, Policy,
-    ReadHalf, Refusals, ReuniteError, Server, ServerStats, ShutdownHandle, ShutdownReport,
-    StatsHandle, WebSocket, WriteHalf,
+    ClosesByCode, Connector, GoingAway, GoingAwayReport, Listener, MaybeTlsStream, MessageReader,
+    MessageWriter, Policy, ReadHalf, Refusals, ReuniteError, Server, ServerStats, ShutdownHandle,
+    ShutdownReport, StatsHandle, WebSocket, WriteHalf,
 };
 
 #[cfg(feature = "axum")]

@@ -506,6 +506,48 @@ mod tests {
     }
 
     #[test]
+    fn over_the_outgoing_frame_size_it_is_fragmented_like_send() {
+        for len in [999, 1000, 1001, 70_000] {
+            for compressible in [true, false] {
+                let messages = [message(false, &payload(len, compressible))];
+                assert_same_as_send(
+                    || {
+                        Connection::new(
+                            Role::Server,
+                            Config::default().max_outgoing_frame_size(1000),
+                        )
+                    },
+                    &messages,
+                );
+                assert_same_as_send(
+                    || {
+                        let config = deflate_config().max_outgoing_frame_size(1000);
+                        Connection::with_deflate(Role::Server, config, Some(no_takeover(15)))
+                    },
+                    &messages,
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn while_a_message_is_sent_in_fragments_it_waits() {
+        let mut server = Connection::new(Role::Server, Config::default());
+        server.begin_message(crate::MessageKind::Text).unwrap();
+        server.send_fragment(b"half", false).unwrap();
+        let before = wire(&server);
+        let error = server
+            .send_prepared(&PreparedMessage::text("inside"))
+            .unwrap_err();
+        assert!(matches!(error, Error::MessageStreaming), "{error:?}");
+        assert_eq!(wire(&server), before, "nothing queued");
+        server.send_fragment(b" done", true).unwrap();
+        server
+            .send_prepared(&PreparedMessage::text("after"))
+            .unwrap();
+    }
+
+    #[test]
     fn after_a_close_it_is_refused() {
         let mut server = Connection::new(Role::Server, Config::default());
         server.close(None).unwrap();

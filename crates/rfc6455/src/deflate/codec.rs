@@ -39,6 +39,9 @@ pub struct Inflater {
     no_context_takeover: bool,
     /// The stream had a final block: the rest of the message is ignored.
     ended: bool,
+    /// How much of the removed tail a streamed message's end has inflated
+    /// so far ([`finish_bounded`](Self::finish_bounded)).
+    tail_fed: u8,
 }
 
 impl Inflater {
@@ -54,6 +57,7 @@ impl Inflater {
             window_bits: window_bits.clamp(9, 15),
             no_context_takeover,
             ended: false,
+            tail_fed: 0,
         }
     }
 
@@ -85,6 +89,97 @@ impl Inflater {
             state.reset(false);
         }
         self.ended = false;
+        self.tail_fed = 0;
+    }
+
+    /// Inflates the next piece of a message's compressed payload into the
+    /// spare capacity of `out`, never growing it nor past `max_len`
+    /// bytes: a streamed message's chunk. Returns how much of `input` was
+    /// consumed; less than all of it only when `out` is full (the rest
+    /// waits for the next chunk).
+    /// After a final block (§7.2.3.4) the rest of the message is consumed
+    /// and ignored.
+    pub(crate) fn inflate_bounded(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        max_len: usize,
+    ) -> Result<usize, InflateError> {
+        self.run_bounded(input, out, max_len, FlushDecompress::None)
+            .map(|(consumed, _)| consumed)
+    }
+
+    /// Ends a streamed message, as [`finish`](Self::finish) does, into the
+    /// spare capacity of `out`: inflates the removed tail (§7.2.2).
+    /// Returns false while output may remain (`out` filled up): call
+    /// again with room.
+    pub(crate) fn finish_bounded(
+        &mut self,
+        out: &mut Vec<u8>,
+        max_len: usize,
+    ) -> Result<bool, InflateError> {
+        let fed = usize::from(self.tail_fed);
+        let result = self.run_bounded(&TAIL[fed..], out, max_len, FlushDecompress::Sync);
+        match result {
+            Ok((consumed, true)) => {
+                self.tail_fed += consumed as u8;
+                Ok(false)
+            }
+            Ok((_, false)) => {
+                // Room was left: all the output is out.
+                self.tail_fed = 0;
+                if self.no_context_takeover || self.ended {
+                    self.reset();
+                }
+                Ok(true)
+            }
+            Err(error) => {
+                self.reset();
+                Err(error)
+            }
+        }
+    }
+
+    /// Inflates into the spare capacity of `out`, up to `max_len` bytes;
+    /// returns the input consumed and whether `out` filled up.
+    fn run_bounded(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        max_len: usize,
+        flush: FlushDecompress,
+    ) -> Result<(usize, bool), InflateError> {
+        let cap = out.capacity().min(max_len);
+        let window_bits = self.window_bits;
+        let state = self
+            .state
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
+        let mut consumed = 0;
+        while !self.ended {
+            if out.len() >= cap {
+                return Ok((consumed, true));
+            }
+            let (before_in, before_out) = (state.total_in(), state.total_out());
+            // Room for `cap - len` bytes only: a slice of the spare room.
+            let room = cap - out.len();
+            let status = decompress_into(state, input, out, room, flush)?;
+            let taken = (state.total_in() - before_in) as usize;
+            let produced = (state.total_out() - before_out) as usize;
+            input = &input[taken..];
+            consumed += taken;
+            match status {
+                Status::StreamEnd => self.ended = true,
+                _ if out.len() >= cap => return Ok((consumed, true)),
+                _ if input.is_empty() => break,
+                _ if taken == 0 && produced == 0 => break,
+                _ => {}
+            }
+        }
+        if self.ended {
+            // The rest of the message is ignored (§7.2.3.4).
+            consumed += input.len();
+        }
+        Ok((consumed, false))
     }
 
     fn run(
@@ -132,6 +227,23 @@ impl Inflater {
         }
         Ok(())
     }
+}
+
+/// Inflates into at most `room` bytes of `out`'s spare capacity.
+fn decompress_into(
+    state: &mut Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    room: usize,
+    flush: FlushDecompress,
+) -> Result<Status, InflateError> {
+    let len = out.len();
+    out.resize(len + room, 0);
+    let before = state.total_out();
+    let status = state.decompress(input, &mut out[len..], flush);
+    let produced = (state.total_out() - before) as usize;
+    out.truncate(len + produced);
+    status.map_err(|_| InflateError::Invalid)
 }
 
 /// The compressor of one direction of a connection.
@@ -192,7 +304,22 @@ impl Deflater {
     /// Appends `input` compressed as one message (a sync flush with its
     /// tail removed, §7.2.1) to `out`. Returns false, with `out` as it was,
     /// if it cannot compress (see [`can_compress`](Self::can_compress)).
-    pub fn compress(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> bool {
+    pub fn compress(&mut self, input: &[u8], out: &mut Vec<u8>) -> bool {
+        self.compress_part(input, out, true)
+    }
+
+    /// Appends `input` compressed as the next part of a message sent in
+    /// fragments (RFC 7692 §6.1: one DEFLATE stream for the whole
+    /// message), ending with a sync flush so the peer can inflate all of
+    /// it now; `last` ends the message as [`compress`](Self::compress)
+    /// does (tail removed, context reset if not taken over). Returns
+    /// false, with `out` as it was, if it cannot compress.
+    pub(crate) fn compress_part(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        last: bool,
+    ) -> bool {
         if !self.can_compress() {
             return false;
         }
@@ -217,6 +344,9 @@ impl Deflater {
             if input.is_empty() && produced < spare {
                 break;
             }
+        }
+        if !last {
+            return true;
         }
         if out[start..].ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
@@ -323,6 +453,43 @@ mod tests {
             }
         }
         assert!(!Deflater::new(8, false, 6).compress(b"x", &mut Vec::new()));
+    }
+
+    /// Inflating into bounded chunks gives the same bytes as inflating
+    /// whole, for every chunk size, and never grows a chunk.
+    #[test]
+    fn bounded_inflate_matches_whole() {
+        let text: Vec<u8> = (0..20_000u32)
+            .map(|i| b"abcdefghij"[(i * i % 10) as usize])
+            .collect();
+        for takeover in [false, true] {
+            let mut deflater = Deflater::new(15, !takeover, 6);
+            let mut inflater = Inflater::new(15, !takeover);
+            for (round, cap) in [1usize, 7, 300, 4096, 1 << 16].into_iter().enumerate() {
+                let message = &text[round * 10..];
+                let mut wire = Vec::new();
+                assert!(deflater.compress(message, &mut wire));
+                let mut out = Vec::new();
+                let mut chunk = Vec::with_capacity(cap);
+                let mut drain = |chunk: &mut Vec<u8>| {
+                    assert!(chunk.len() <= cap);
+                    out.extend_from_slice(chunk);
+                    chunk.clear();
+                };
+                for mut piece in wire.chunks(5) {
+                    while !piece.is_empty() {
+                        let taken = inflater.inflate_bounded(piece, &mut chunk, cap).unwrap();
+                        piece = &piece[taken..];
+                        drain(&mut chunk);
+                    }
+                }
+                while !inflater.finish_bounded(&mut chunk, cap).unwrap() {
+                    drain(&mut chunk);
+                }
+                drain(&mut chunk);
+                assert_eq!(out, message, "takeover {takeover} cap {cap}");
+            }
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod shutdown;
 mod split;
 mod stats;
 mod stream;
+mod streaming;
 pub mod tls;
 #[cfg(feature = "hyper")]
 pub mod upgrade;
@@ -37,4 +38,5 @@ pub use server::{Policy, Server, ShutdownHandle, ShutdownReport};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use stats::{ClosesByCode, Refusals, ServerStats, StatsHandle};
 pub use stream::WebSocket;
+pub use streaming::{MessageReader, MessageWriter};
 pub use tls::{Connector, MaybeTlsStream};

@@ -11,6 +11,7 @@
 //! for nothing polls once and waits again.
 
 use super::stream::WebSocket;
+use crate::connection::StreamEvent;
 use crate::error::Error;
 use crate::message::Message;
 use crate::prepared::PreparedMessage;
@@ -280,6 +281,39 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let shared = &self.shared;
         shared.poll_with(&shared.wakers.read, cx, |ws, cx| ws.poll_next(cx))
+    }
+}
+
+impl<S> ReadHalf<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    /// [`WebSocket::next_streamed`] on the reading half: a message's
+    /// pieces as they arrive.
+    ///
+    /// ```no_run
+    /// # async fn run(ws: rfc6455::WebSocket<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+    /// let (_writer, mut reader) = ws.split();
+    /// while let Some(event) = reader.next_streamed().await {
+    ///     if let rfc6455::StreamEvent::Data(chunk) = event? {
+    ///         println!("{} bytes", chunk.len());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_streamed(&mut self) -> Option<Result<StreamEvent, Error>> {
+        std::future::poll_fn(|cx| self.poll_next_streamed(cx)).await
+    }
+
+    /// [`next_streamed`](Self::next_streamed) as a poll.
+    pub fn poll_next_streamed(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<StreamEvent, Error>>> {
+        let shared = &self.shared;
+        shared.poll_with(&shared.wakers.read, cx, |ws, cx| {
+            ws.get_mut().poll_next_streamed(cx)
+        })
     }
 }
 

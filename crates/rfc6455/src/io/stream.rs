@@ -2,7 +2,7 @@
 
 use crate::close::{CloseCode, CloseFrame};
 use crate::config::Config;
-use crate::connection::{Connection, Role};
+use crate::connection::{Connection, Role, StreamEvent};
 use crate::deflate::DeflateParams;
 use crate::error::{Error, TimeoutKind};
 use crate::message::Message;
@@ -353,7 +353,13 @@ where
 
     fn poll_close_handshake(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         loop {
-            match ready!(self.poll_next_message(cx)) {
+            // A message being streamed is received (and dropped) as one.
+            let next = if self.conn.is_streaming() {
+                ready!(self.poll_next_item::<StreamEvent>(cx)).map(|item| item.map(drop))
+            } else {
+                ready!(self.poll_next_item::<Message>(cx)).map(|item| item.map(drop))
+            };
+            match next {
                 None => return Poll::Ready(Ok(())),
                 Some(Err(Error::AbnormalClosure)) if self.conn.close_sent() => {
                     return Poll::Ready(Ok(()))
@@ -582,7 +588,16 @@ where
             .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready())
     }
 
+    /// The next whole message (or error); `None` once it is over.
     fn poll_next_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        self.poll_next_item(cx)
+    }
+
+    /// The reading loop, for whole messages or streamed events (`T`).
+    pub(super) fn poll_next_item<T: Received>(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<T, Error>>> {
         let _span = self.observer.enter();
         loop {
             if self.write_timed_out == WriteTimedOut::Untold {
@@ -597,18 +612,24 @@ where
                 ready!(self.poll_finish(cx));
                 self.done = true;
                 let last = self.closing.as_mut().and_then(|c| c.last.take());
-                return Poll::Ready(last);
+                return Poll::Ready(last.map(|last| last.map(T::from_close)));
             }
             if self.conn.close_sent() {
                 self.arm_close_deadline();
             }
-            match self.conn.next_event() {
-                Ok(Some(msg @ Message::Close(_))) => {
-                    self.start_closing(Some(Ok(msg)));
-                    continue;
-                }
-                Ok(Some(msg)) => return Poll::Ready(Some(Ok(msg))),
+            match T::next(&mut self.conn) {
+                Ok(Some(item)) => match item.into_close() {
+                    Ok(close) => {
+                        self.start_closing(Some(Ok(close)));
+                        continue;
+                    }
+                    Err(item) => return Poll::Ready(Some(Ok(item))),
+                },
                 Ok(None) => {}
+                // A misuse, not a failure: the connection goes on.
+                Err(Error::MessageStreaming) => {
+                    return Poll::Ready(Some(Err(Error::MessageStreaming)))
+                }
                 Err(error) => {
                     self.start_closing(Some(Err(error)));
                     continue;
@@ -808,6 +829,52 @@ where
             let _ = Pin::new(&mut self.io).poll_shutdown(cx);
         }
         Poll::Ready(())
+    }
+}
+
+/// What the reading loop yields: whole messages ([`Message`]) or a
+/// message's pieces as they arrive ([`StreamEvent`]).
+pub(super) trait Received: Sized {
+    /// The connection's next item.
+    fn next(conn: &mut Connection) -> Result<Option<Self>, Error>;
+    /// The peer's Close, if this is one: the last item, yielded once the
+    /// closing is done.
+    fn into_close(self) -> Result<Message, Self>;
+    /// The peer's Close as an item.
+    fn from_close(close: Message) -> Self;
+}
+
+impl Received for Message {
+    fn next(conn: &mut Connection) -> Result<Option<Self>, Error> {
+        conn.next_event()
+    }
+
+    fn into_close(self) -> Result<Message, Self> {
+        match self {
+            close @ Message::Close(_) => Ok(close),
+            other => Err(other),
+        }
+    }
+
+    fn from_close(close: Message) -> Self {
+        close
+    }
+}
+
+impl Received for StreamEvent {
+    fn next(conn: &mut Connection) -> Result<Option<Self>, Error> {
+        conn.next_streamed_event()
+    }
+
+    fn into_close(self) -> Result<Message, Self> {
+        match self {
+            StreamEvent::Message(close @ Message::Close(_)) => Ok(close),
+            other => Err(other),
+        }
+    }
+
+    fn from_close(close: Message) -> Self {
+        StreamEvent::Message(close)
     }
 }
 

@@ -23,6 +23,7 @@ pub mod handshake;
 pub mod input;
 pub mod proxy;
 pub mod roundtrip;
+pub mod streaming;
 pub mod utf8;
 
 /// Every fuzz target, as named in `fuzz/Cargo.toml`. [`run`] knows them all;
@@ -46,7 +47,8 @@ pub const TARGETS: &[&str] = &[
 ///
 /// `differential_frame` needs tungstenite, which only the fuzz crate has;
 /// here its inputs get every check of our own side (the frame parser against
-/// the reference decoder, and both connection roles).
+/// the reference decoder, both connection roles, and streaming receive
+/// against whole messages).
 pub fn run(target: &str, data: &[u8]) -> bool {
     match target {
         "frame_parser" => frame::check(data),
@@ -63,6 +65,8 @@ pub fn run(target: &str, data: &[u8]) -> bool {
             frame::check(data);
             connection::check_raw(rfc6455::Role::Server, data);
             connection::check_raw(rfc6455::Role::Client, data);
+            streaming::check_raw(rfc6455::Role::Server, data);
+            streaming::check_raw(rfc6455::Role::Client, data);
         }
         _ => return false,
     }
