@@ -113,12 +113,7 @@ impl Connection {
         let Some(mut message) = self.out_message else {
             return Err(Error::NoMessageBegun);
         };
-        if self.is_output_full() {
-            return Err(Error::WriteBufferFull {
-                len: self.pending_output_len(),
-                max_len: self.config.max_write_buffer_size,
-            });
-        }
+        self.check_output_room()?;
         let opcode = if message.started {
             OpCode::Continuation
         } else {
