@@ -192,3 +192,47 @@ async fn split_over_loopback_tcp() {
         .unwrap()
         .unwrap();
 }
+
+/// RFC 6455 §5.4 on split halves: a message streamed out of the writing
+/// half (an `AsyncWrite`, and piece by piece) while the reading half
+/// streams the echo in, over a pipe far smaller than the message, so each
+/// half must make way for the other.
+#[tokio::test]
+async fn halves_stream_a_message_each_way_at_once() {
+    use rfc6455::MessageKind;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (ws, server) = echo_pair(4 << 10);
+    let (mut writer, mut reader) = ws.split();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    let expected = data.clone();
+    let writing = tokio::spawn(async move {
+        let mut message = writer.message_writer(MessageKind::Binary)?;
+        message.write_all(&data).await?;
+        message.shutdown().await?;
+        assert!(!message.is_open());
+        writer.begin_message(MessageKind::Text)?;
+        writer.feed_fragment(b"piece ", false).await?;
+        writer.send_fragment(b"by piece", true).await?;
+        writer.close().await?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    });
+    let reading = async {
+        let mut echoed = Vec::new();
+        let mut message = reader.message_reader();
+        message.read_to_end(&mut echoed).await.unwrap();
+        assert_eq!(message.kind(), Some(MessageKind::Binary));
+        assert!(echoed == expected, "the streamed echo differs");
+        let text = reader.next().await.unwrap().unwrap();
+        assert_eq!(text, Message::text("piece by piece"));
+        while let Some(msg) = reader.next().await {
+            msg.unwrap();
+        }
+    };
+    tokio::time::timeout(DEADLINE, async {
+        reading.await;
+        writing.await.unwrap().unwrap();
+        server.await.unwrap();
+    })
+    .await
+    .expect("both halves finish");
+}

@@ -11,7 +11,8 @@
 //! for nothing polls once and waits again.
 
 use super::stream::WebSocket;
-use crate::connection::StreamEvent;
+use super::streaming::{MessageReader, MessageWriter, Source, Target};
+use crate::connection::{MessageKind, StreamEvent};
 use crate::error::Error;
 use crate::message::Message;
 use crate::prepared::PreparedMessage;
@@ -270,6 +271,62 @@ where
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
         lock(&self.shared.ws).start_send_prepared(message)
     }
+
+    /// Begins a message of `kind` and returns an `AsyncWrite` that sends
+    /// it in fragments ([`WebSocket::message_writer`]), while the reading
+    /// half goes on receiving: a file uploaded as one message while the
+    /// peer's answers are read.
+    ///
+    /// ```no_run
+    /// # async fn run(mut writer: rfc6455::WriteHalf<tokio::net::TcpStream>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use tokio::io::AsyncWriteExt;
+    /// let mut file = tokio::fs::File::open("upload.bin").await?;
+    /// let mut message = writer.message_writer(rfc6455::MessageKind::Binary)?;
+    /// tokio::io::copy(&mut file, &mut message).await?;
+    /// message.shutdown().await?; // the last fragment
+    /// # Ok(()) }
+    /// ```
+    pub fn message_writer(&mut self, kind: MessageKind) -> Result<MessageWriter<'_, S>, Error> {
+        self.begin_message(kind)?;
+        Ok(MessageWriter::new(Target::Half(self)))
+    }
+
+    /// Begins a message sent in pieces ([`WebSocket::begin_message`]).
+    ///
+    /// ```no_run
+    /// # async fn run(mut writer: rfc6455::WriteHalf<tokio::net::TcpStream>) -> Result<(), rfc6455::Error> {
+    /// writer.begin_message(rfc6455::MessageKind::Text)?;
+    /// for token in ["streamed ", "token ", "by token"] {
+    ///     writer.send_fragment(token.as_bytes(), false).await?;
+    /// }
+    /// writer.send_fragment(&[], true).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn begin_message(&mut self, kind: MessageKind) -> Result<(), Error> {
+        lock(&self.shared.ws).begin_message(kind)
+    }
+
+    /// Queues a piece of the message begun, without a flush
+    /// ([`WebSocket::feed_fragment`]).
+    pub async fn feed_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        Target::Half(self).feed_fragment(data, last).await
+    }
+
+    /// Sends a piece of the message begun and flushes it
+    /// ([`WebSocket::send_fragment`]).
+    pub async fn send_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        Target::Half(self).send_fragment(data, last).await
+    }
+
+    /// Whether a message begun is still being sent.
+    pub(super) fn is_sending_message(&self) -> bool {
+        lock(&self.shared.ws).connection().is_sending_message()
+    }
+
+    /// Queues a piece once `poll_ready` said there is room.
+    pub(super) fn start_send_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        lock(&self.shared.ws).start_send_fragment(data, last)
+    }
 }
 
 impl<S> Stream for ReadHalf<S>
@@ -303,6 +360,21 @@ where
     /// ```
     pub async fn next_streamed(&mut self) -> Option<Result<StreamEvent, Error>> {
         std::future::poll_fn(|cx| self.poll_next_streamed(cx)).await
+    }
+
+    /// One message's data as an `AsyncRead` ([`WebSocket::message_reader`]),
+    /// while the writing half goes on sending.
+    ///
+    /// ```no_run
+    /// # async fn run(mut reader: rfc6455::ReadHalf<tokio::net::TcpStream>) -> std::io::Result<()> {
+    /// let mut file = tokio::fs::File::create("download.bin").await?;
+    /// let written = tokio::io::copy(&mut reader.message_reader(), &mut file).await?;
+    /// println!("{written} bytes");
+    /// # Ok(()) }
+    /// ```
+    pub fn message_reader(&mut self) -> MessageReader<'_, S> {
+        let kind = lock(&self.shared.ws).connection().streamed_kind();
+        MessageReader::new(Source::Half(self), kind)
     }
 
     /// [`next_streamed`](Self::next_streamed) as a poll.

@@ -332,6 +332,13 @@ where
         self.conn.send_prepared(message)
     }
 
+    /// Queues a piece of the message being sent once `poll_ready` said
+    /// there is room.
+    pub(super) fn start_send_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        let _span = self.observer.enter();
+        self.conn.send_fragment(data, last)
+    }
+
     /// The transport.
     #[must_use]
     pub fn get_ref(&self) -> &S {

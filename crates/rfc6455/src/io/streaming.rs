@@ -11,6 +11,7 @@
 //! an application that stops consuming stops the reading, and the peer's
 //! sending (TCP's window fills).
 
+use super::split::{ReadHalf, WriteHalf};
 use super::stream::WebSocket;
 use crate::connection::{MessageKind, StreamEvent};
 use crate::error::Error;
@@ -101,12 +102,7 @@ where
     /// ```
     pub fn message_reader(&mut self) -> MessageReader<'_, S> {
         let kind = self.connection().streamed_kind();
-        MessageReader {
-            ws: self,
-            kind,
-            chunk: Bytes::new(),
-            ended: false,
-        }
+        MessageReader::new(Source::Whole(self), kind)
     }
 }
 
@@ -138,8 +134,55 @@ where
     /// # Ok(()) }
     /// ```
     pub fn message_writer(&mut self, kind: MessageKind) -> Result<MessageWriter<'_, S>, Error> {
-        self.connection_mut().begin_message(kind)?;
-        Ok(MessageWriter { ws: self })
+        self.begin_message(kind)?;
+        Ok(MessageWriter::new(Target::Whole(self)))
+    }
+
+    /// Begins a message of `kind` sent in fragments with
+    /// [`feed_fragment`](Self::feed_fragment) or
+    /// [`send_fragment`](Self::send_fragment): what
+    /// [`message_writer`](Self::message_writer) does, for a sender that
+    /// has its pieces in hand (a relay, an echo) rather than an
+    /// `AsyncRead`. The rules are
+    /// [`Connection::begin_message`](crate::Connection::begin_message)'s:
+    /// [`Error::MessageStreaming`] while another message is being sent,
+    /// [`Error::ConnectionClosed`] once a Close was.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), rfc6455::Error> {
+    /// use rfc6455::{Config, MessageKind, Role, WebSocket};
+    /// let (ours, _theirs) = tokio::io::duplex(1 << 20);
+    /// let mut ws = WebSocket::from_raw(ours, Role::Server, Config::default());
+    /// ws.begin_message(MessageKind::Text)?;
+    /// ws.feed_fragment(b"to be ", false).await?;
+    /// ws.send_fragment(b"continued", true).await?; // the last piece, flushed
+    /// assert_eq!(ws.buffered_amount(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn begin_message(&mut self, kind: MessageKind) -> Result<(), Error> {
+        self.connection_mut().begin_message(kind)
+    }
+
+    /// Queues one piece of the message begun with
+    /// [`begin_message`](Self::begin_message), `last` ending it, once there
+    /// is room (output past `Config::write_buffer_size` is written first,
+    /// within `Config::write_timeout`), without a flush: the piece is
+    /// written by the next flush, the next read (`next()`,
+    /// [`next_streamed`](Self::next_streamed)), or once the output passes
+    /// the buffer size. The piece goes out as one frame, or as frames of
+    /// at most `Config::max_outgoing_frame_size`, compressed as one stream
+    /// with the message's other pieces under permessage-deflate.
+    ///
+    /// Fails with [`Error::NoMessageBegun`] when no message was begun.
+    pub async fn feed_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        Target::Whole(self).feed_fragment(data, last).await
+    }
+
+    /// [`feed_fragment`](Self::feed_fragment), then a flush: the piece is
+    /// written before this returns.
+    pub async fn send_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        Target::Whole(self).send_fragment(data, last).await
     }
 }
 
@@ -150,7 +193,66 @@ where
 /// [`WebSocket::connection_mut`], or close the connection).
 #[derive(Debug)]
 pub struct MessageWriter<'a, S> {
-    ws: &'a mut WebSocket<S>,
+    ws: Target<'a, S>,
+}
+
+/// Where a [`MessageWriter`] writes: a whole WebSocket or its writing half.
+#[derive(Debug)]
+pub(super) enum Target<'a, S> {
+    Whole(&'a mut WebSocket<S>),
+    Half(&'a mut WriteHalf<S>),
+}
+
+impl<S> Target<'_, S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    fn is_sending_message(&self) -> bool {
+        match self {
+            Target::Whole(ws) => ws.connection().is_sending_message(),
+            Target::Half(half) => half.is_sending_message(),
+        }
+    }
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match self {
+            Target::Whole(ws) => Pin::new(&mut **ws).poll_ready(cx),
+            Target::Half(half) => Pin::new(&mut **half).poll_ready(cx),
+        }
+    }
+
+    fn start_send_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        match self {
+            Target::Whole(ws) => ws.start_send_fragment(data, last),
+            Target::Half(half) => half.start_send_fragment(data, last),
+        }
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match self {
+            Target::Whole(ws) => Pin::new(&mut **ws).poll_flush(cx),
+            Target::Half(half) => Pin::new(&mut **half).poll_flush(cx),
+        }
+    }
+
+    /// Queues a piece once there is room.
+    pub(super) async fn feed_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        std::future::poll_fn(|cx| self.poll_ready(cx)).await?;
+        self.start_send_fragment(data, last)
+    }
+
+    /// Queues a piece once there is room, and flushes.
+    pub(super) async fn send_fragment(&mut self, data: &[u8], last: bool) -> Result<(), Error> {
+        self.feed_fragment(data, last).await?;
+        std::future::poll_fn(|cx| self.poll_flush(cx)).await
+    }
+}
+
+impl<'a, S> MessageWriter<'a, S> {
+    /// A writer of the message begun on `ws`.
+    pub(super) fn new(ws: Target<'a, S>) -> Self {
+        MessageWriter { ws }
+    }
 }
 
 impl<S> MessageWriter<'_, S>
@@ -171,7 +273,7 @@ where
     /// ```
     #[must_use]
     pub fn is_open(&self) -> bool {
-        self.ws.connection().is_sending_message()
+        self.ws.is_sending_message()
     }
 }
 
@@ -191,24 +293,22 @@ where
                 "the message was ended",
             )));
         }
-        ready!(Pin::new(&mut *this.ws).poll_ready(cx)).map_err(io_error)?;
-        let sent = this.ws.connection_mut().send_fragment(buf, false);
+        ready!(this.ws.poll_ready(cx)).map_err(io_error)?;
+        let sent = this.ws.start_send_fragment(buf, false);
         Poll::Ready(sent.map(|()| buf.len()).map_err(io_error))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        Pin::new(&mut *this.ws).poll_flush(cx).map_err(io_error)
+        self.get_mut().ws.poll_flush(cx).map_err(io_error)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.is_open() {
-            ready!(Pin::new(&mut *this.ws).poll_ready(cx)).map_err(io_error)?;
-            let sent = this.ws.connection_mut().send_fragment(&[], true);
-            sent.map_err(io_error)?;
+            ready!(this.ws.poll_ready(cx)).map_err(io_error)?;
+            this.ws.start_send_fragment(&[], true).map_err(io_error)?;
         }
-        Pin::new(&mut *this.ws).poll_flush(cx).map_err(io_error)
+        this.ws.poll_flush(cx).map_err(io_error)
     }
 }
 
@@ -217,11 +317,31 @@ where
 /// ends).
 #[derive(Debug)]
 pub struct MessageReader<'a, S> {
-    ws: &'a mut WebSocket<S>,
+    ws: Source<'a, S>,
     kind: Option<MessageKind>,
     /// What is left of the last chunk.
     chunk: Bytes,
     ended: bool,
+}
+
+/// What a [`MessageReader`] reads: a whole WebSocket or its reading half.
+#[derive(Debug)]
+pub(super) enum Source<'a, S> {
+    Whole(&'a mut WebSocket<S>),
+    Half(&'a mut ReadHalf<S>),
+}
+
+impl<'a, S> MessageReader<'a, S> {
+    /// A reader of the message being streamed on `ws` (of `kind`), or of
+    /// the next one (`kind` `None`).
+    pub(super) fn new(ws: Source<'a, S>, kind: Option<MessageKind>) -> Self {
+        MessageReader {
+            ws,
+            kind,
+            chunk: Bytes::new(),
+            ended: false,
+        }
+    }
 }
 
 impl<S> MessageReader<'_, S> {
@@ -276,7 +396,10 @@ where
             if this.ended {
                 return Poll::Ready(Ok(()));
             }
-            let event = ready!(this.ws.poll_next_streamed(cx));
+            let event = ready!(match &mut this.ws {
+                Source::Whole(ws) => ws.poll_next_streamed(cx),
+                Source::Half(half) => half.poll_next_streamed(cx),
+            });
             match event {
                 Some(Ok(StreamEvent::MessageStart { kind })) => this.kind = Some(kind),
                 Some(Ok(StreamEvent::Data(chunk))) => this.chunk = chunk,

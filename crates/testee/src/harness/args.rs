@@ -29,6 +29,10 @@ on a free port of 127.0.0.1 and installed with apt-get when missing (Debian's
 squid, as root); every case unless --cases (or --tls) says
 otherwise, compared with the client baseline; reports go to
 reports/autobahn-proxy/client/ (reports/autobahn-tls-proxy/ with --tls).
+--streaming runs the server role against fuzzserver --streaming, which echoes
+each message piece by piece as it arrives; every case unless --cases says
+otherwise, compared with the server baseline; reports go to
+reports/autobahn-streaming/server/.
 
 wstest runs in Docker (crossbario/autobahn-testsuite) when an engine answers,
 else natively on a Python 2.7 bootstrapped once into a cache
@@ -63,6 +67,11 @@ pub struct Cli {
     /// The server role only, against this rfc6455 example instead of fuzzserver.
     #[arg(long, value_enum, value_name = "NAME")]
     pub testee: Option<Testee>,
+    /// The server role only, against `fuzzserver --streaming`: each
+    /// message echoed piece by piece as it arrives (streaming receive and
+    /// send), never whole.
+    #[arg(long)]
+    pub streaming: bool,
     /// Where wstest runs.
     #[arg(long, env = "AUTOBAHN_RUNNER", value_enum, default_value = "auto")]
     pub runner: Runner,
@@ -286,6 +295,30 @@ impl Cli {
                 reports: format!("reports/autobahn-{name}"),
             });
         }
+        if self.streaming {
+            if let Some(roles @ (Roles::Client | Roles::All)) = self.roles {
+                let roles = format!("{roles:?}").to_lowercase();
+                return Err(format!(
+                    "--streaming runs the server role only, not {roles}"
+                ));
+            }
+            for (given, flag) in [(self.tls, "--tls"), (self.proxy, "--proxy")] {
+                if given {
+                    return Err(format!("--streaming runs plain ws:// only, not {flag}"));
+                }
+            }
+            if self.update_expected {
+                return Err(
+                    "--streaming compares with fuzzserver's baseline and never rewrites it"
+                        .to_owned(),
+                );
+            }
+            return Ok(Plan {
+                roles: vec!["server"],
+                cases,
+                reports: "reports/autobahn-streaming".to_owned(),
+            });
+        }
         if self.proxy {
             if let Some(roles @ (Roles::Server | Roles::All)) = self.roles {
                 let roles = format!("{roles:?}").to_lowercase();
@@ -403,6 +436,24 @@ mod tests {
         assert_eq!(plan.roles, ["server"]);
         assert_eq!(plan.cases, None);
         assert_eq!(plan.reports, "reports/autobahn-axum_extractor");
+    }
+
+    #[test]
+    fn streaming_runs_the_server_role_over_every_case() {
+        let plan = cli(&["--streaming"]).unwrap().plan().unwrap();
+        assert_eq!(plan.roles, ["server"]);
+        assert_eq!(plan.cases, None);
+        assert_eq!(plan.reports, "reports/autobahn-streaming");
+        let plan = cli(&["server", "--streaming", "--cases", "9.*"])
+            .unwrap()
+            .plan()
+            .unwrap();
+        assert_eq!(plan.cases.as_deref(), Some("9.*"));
+        let err = |args: &[&str]| cli(args).unwrap().plan().unwrap_err();
+        assert!(err(&["client", "--streaming"]).contains("server role only, not client"));
+        assert!(err(&["--streaming", "--tls"]).contains("not --tls"));
+        assert!(err(&["--streaming", "--proxy"]).contains("not --proxy"));
+        assert!(err(&["--streaming", "--update-expected"]).contains("never rewrites"));
     }
 
     #[test]

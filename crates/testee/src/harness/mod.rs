@@ -112,6 +112,10 @@ pub fn main(cli: Cli) -> ExitCode {
             Some(format!("== testee {}, cases {cases} ==", t.name())),
             format!(" against {}", t.name()),
         ),
+        _ if run.cli.streaming => (
+            Some(format!("== fuzzserver --streaming, cases {cases} ==")),
+            " against fuzzserver --streaming".to_owned(),
+        ),
         _ => (None, String::new()),
     };
     let reports: Vec<RoleReport> = roles

@@ -313,7 +313,11 @@ impl Role<'_> {
     fn server(&mut self) -> Result<bool, String> {
         let run = self.run;
         let addr = run.cli.server_addr;
-        let name = run.cli.testee.map_or("fuzzserver", |t| t.name());
+        let name = match run.cli.testee {
+            Some(t) => t.name(),
+            None if run.cli.streaming => "fuzzserver --streaming",
+            None => "fuzzserver",
+        };
         let bin = match run.cli.testee {
             Some(t) => run.target.join("examples").join(t.name()),
             None => run.target.join("fuzzserver"),
@@ -324,7 +328,10 @@ impl Role<'_> {
         ));
         let spec = self.prepare("fuzzingclient", &url)?;
         self.port_free(addr, name)?;
-        let log = self.out.join(format!("{name}.log"));
+        let log = self.out.join(format!(
+            "{}.log",
+            run.cli.testee.map_or("fuzzserver", |t| t.name())
+        ));
         let mut command = Command::new(&bin);
         // fuzzserver takes `--addr`; the rfc6455 example servers take the
         // address as their first argument.
@@ -334,6 +341,9 @@ impl Role<'_> {
         command.arg(addr.to_string());
         if let Some((cert, key)) = &run.tls {
             command.arg("--tls").arg(cert).arg(key);
+        }
+        if run.cli.streaming {
+            command.arg("--streaming");
         }
         let mut server = Proc::spawn(&mut command, &log)?;
         self.wait_listen(addr, &mut server, name, &log, 15)?;
