@@ -201,6 +201,14 @@ pub enum HandshakeError {
     /// The server's admission hook panicked: 500, and only this connection
     /// is lost.
     AdmissionPanicked,
+    /// An HTTP/2 or HTTP/3 request that is not a WebSocket's extended
+    /// CONNECT (RFC 8441 §4, §5; RFC 9220 §3): another method, no
+    /// `:protocol`, no `:scheme` or `:path`, or a field HTTP/2 forbids
+    /// (`Connection`, `Upgrade`...): 400, saying which.
+    NotExtendedConnect(&'static str),
+    /// An extended CONNECT for another protocol than `websocket` (RFC 8441
+    /// §4): 501, naming it.
+    UnsupportedProtocol(String),
 }
 
 impl HandshakeError {
@@ -212,6 +220,7 @@ impl HandshakeError {
             HandshakeError::UnsupportedVersion => 426,
             HandshakeError::Rejected(status) | HandshakeError::Refused { status, .. } => *status,
             HandshakeError::AdmissionPanicked => 500,
+            HandshakeError::UnsupportedProtocol(_) => 501,
             _ => 400,
         }
     }
@@ -255,6 +264,12 @@ impl fmt::Display for HandshakeError {
                 write!(f, "request refused with {status}: {reason}")
             }
             HandshakeError::AdmissionPanicked => f.write_str("the admission hook panicked"),
+            HandshakeError::NotExtendedConnect(why) => {
+                write!(f, "not a WebSocket extended CONNECT: {why}")
+            }
+            HandshakeError::UnsupportedProtocol(p) => {
+                write!(f, "extended CONNECT for {p:?}, not websocket")
+            }
         }
     }
 }

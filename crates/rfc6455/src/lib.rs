@@ -76,6 +76,9 @@
 //! - `hyper` (off): [`hyper`](mod@hyper), WebSockets upgraded by hyper 1.x:
 //!   a request becomes the 101 answer and a future of the [`WebSocket`],
 //!   with subprotocols and permessage-deflate negotiated from [`Config`].
+//! - `http2` (off, implies `hyper`): WebSockets over HTTP/2 (RFC 8441)
+//!   through hyper: [`hyper::Upgrade`] also takes an extended CONNECT and
+//!   answers it with a 200.
 //! - `axum` (off, implies `hyper`): [`axum`](mod@axum), an axum 0.8
 //!   extractor in the shape of axum's `WebSocketUpgrade`, with
 //!   permessage-deflate. WebSockets upgraded either way can join a

@@ -19,7 +19,10 @@
 //! `max_handshake_headers`): the stack that read the head enforces its own.
 
 use super::client::ClientRequest;
-use super::server::{check_request, reject_fields, reject_status, Request, RequestHead};
+use super::server::{
+    check_extended_connect, check_request, reject_fields, reject_status, ConnectHead, Request,
+    RequestHead,
+};
 use super::{list_items, trim_ows, ServerResponse, VERSION};
 use crate::deflate::DeflateParams;
 use crate::{Config, Error, HandshakeError};
@@ -55,7 +58,8 @@ impl Request {
     ///
     /// Only HTTP/1.1 upgrades are WebSocket handshakes here: HTTP/2's
     /// extended CONNECT (RFC 8441) fails as
-    /// [`MethodNotGet`](HandshakeError::MethodNotGet).
+    /// [`MethodNotGet`](HandshakeError::MethodNotGet); check it with
+    /// [`Request::from_extended_connect`].
     ///
     /// ```
     /// use rfc6455::handshake::Request;
@@ -84,6 +88,59 @@ impl Request {
         )
     }
 
+    /// Validates a WebSocket's extended CONNECT, the opening handshake over
+    /// HTTP/2 (RFC 8441 §4, §5) or HTTP/3 (RFC 9220 §3), as the HTTP stack
+    /// decoded it: `protocol` is the `:protocol` pseudo-header field, which
+    /// the `http` types do not carry (hyper gives it as the request
+    /// extension `hyper::ext::Protocol`, h2 as `h2::ext::Protocol`). On
+    /// `Err`, answer with [`reject_http`]: 400 saying what is missing, 501
+    /// for another `:protocol`, 426 for another version.
+    ///
+    /// [`Request::resource`] is `:path` (path and query), [`Request::host`]
+    /// `:authority`, and [`Request::key`] empty: there is no
+    /// `Sec-WebSocket-Key` over HTTP/2. [`Request::accept_http`] answers it
+    /// with a 200 (§5).
+    ///
+    /// ```
+    /// use rfc6455::handshake::Request;
+    /// use rfc6455::{Config, HandshakeError};
+    ///
+    /// let request = http::Request::connect("https://server.example.com/chat")
+    ///     .version(http::Version::HTTP_2)
+    ///     .header("Sec-WebSocket-Version", "13")
+    ///     .header("Sec-WebSocket-Protocol", "chat")
+    ///     .body(())?;
+    /// let checked = Request::from_extended_connect(&request, Some("websocket"))?;
+    /// assert_eq!((checked.resource.as_str(), checked.host.as_str()), ("/chat", "server.example.com"));
+    /// let (response, _) = checked.accept_http(Some("chat"), &Config::default())?;
+    /// assert_eq!(response.status(), http::StatusCode::OK);
+    /// assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    ///
+    /// let other = Request::from_extended_connect(&request, Some("webtransport"));
+    /// assert_eq!(other.unwrap_err().status(), 501);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_extended_connect<B>(
+        request: &http::Request<B>,
+        protocol: Option<&str>,
+    ) -> Result<Request, HandshakeError> {
+        if !matches!(request.version(), Version::HTTP_2 | Version::HTTP_3) {
+            return Err(HandshakeError::NotExtendedConnect(
+                "extended CONNECT is HTTP/2 or HTTP/3",
+            ));
+        }
+        let uri = request.uri();
+        let fields = fields(request.headers());
+        check_extended_connect(&ConnectHead {
+            method: request.method().as_str(),
+            protocol,
+            scheme: uri.scheme_str(),
+            authority: uri.authority().map(http::uri::Authority::as_str),
+            path: uri.path_and_query().map(http::uri::PathAndQuery::as_str),
+            headers: &fields,
+        })
+    }
+
     /// [`Request::from_http`] for the head alone, as
     /// `http::Request::into_parts` gives it.
     pub fn from_parts(parts: &http::request::Parts) -> Result<Request, HandshakeError> {
@@ -92,7 +149,9 @@ impl Request {
 
     /// The server's opening handshake accepting this request, as an
     /// `http::Response<()>` (RFC 6455 §4.2.2 item 5): status 101, the fields
-    /// of [`Request::accept`], and, if `config.deflate` is set and the client
+    /// of [`Request::accept`] (for an extended CONNECT over HTTP/2 or
+    /// HTTP/3, [`Request::from_extended_connect`]: status 200 and no
+    /// `Upgrade`, `Connection` or `Sec-WebSocket-Accept`, RFC 8441 §5), and, if `config.deflate` is set and the client
     /// offered permessage-deflate acceptably (RFC 7692 §5), its agreement in
     /// `Sec-WebSocket-Extensions`. Returns the negotiated parameters beside
     /// it: build the connection with
@@ -133,7 +192,12 @@ impl Request {
             .as_ref()
             .and_then(|settings| self.negotiate_deflate(settings));
         let mut response = http::Response::new(());
-        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        *response.status_mut() = if self.key.is_empty() {
+            // An extended CONNECT (RFC 8441 §5).
+            StatusCode::OK
+        } else {
+            StatusCode::SWITCHING_PROTOCOLS
+        };
         for (name, value) in self.accept_fields(protocol, deflate.as_ref())? {
             // Tokens, base64 and extension parameters: visible ASCII.
             let value = HeaderValue::try_from(value)
@@ -641,6 +705,85 @@ mod tests {
 
     fn client_error(request: http::request::Builder) -> Error {
         ClientRequest::try_from(request.body(()).unwrap()).expect_err("not a WebSocket request")
+    }
+
+    /// RFC 8441 §4 and §5: what makes an extended CONNECT a WebSocket's.
+    #[test]
+    fn extended_connect_checks() {
+        let connect = |uri: &str, fields: &[(&str, &str)]| {
+            let mut request = http::Request::connect(uri).version(Version::HTTP_2);
+            for (name, value) in fields {
+                request = request.header(*name, *value);
+            }
+            request.body(()).unwrap()
+        };
+        let v13 = [("sec-websocket-version", "13")];
+        let ok = connect("https://example.com/chat?room=1", &v13);
+        let checked = Request::from_extended_connect(&ok, Some("websocket")).unwrap();
+        assert_eq!(checked.resource, "/chat?room=1");
+        assert_eq!(checked.host, "example.com");
+        assert!(checked.key.is_empty());
+        // The Upgrade token's case does not matter (RFC 6455 §4.2.1 item 3).
+        assert!(Request::from_extended_connect(&ok, Some("WebSocket")).is_ok());
+        // A 200, with none of HTTP/1.1's fields; never as HTTP/1.1 bytes.
+        let (response, _) = checked.accept_http(None, &Config::default()).unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().is_empty());
+        assert!(checked.accept(None, &mut Vec::new()).is_err());
+
+        let err = |request: &http::Request<()>, protocol| {
+            Request::from_extended_connect(request, protocol).unwrap_err()
+        };
+        assert_eq!(
+            err(&ok, None),
+            HandshakeError::NotExtendedConnect("no :protocol")
+        );
+        assert_eq!(err(&ok, Some("webtransport")).status(), 501);
+        let mut http11 = connect("https://example.com/", &v13);
+        *http11.version_mut() = Version::HTTP_11;
+        assert!(matches!(
+            err(&http11, Some("websocket")),
+            HandshakeError::NotExtendedConnect(_)
+        ));
+        let mut get = connect("https://example.com/", &v13);
+        *get.method_mut() = Method::GET;
+        assert!(matches!(
+            err(&get, Some("websocket")),
+            HandshakeError::NotExtendedConnect(_)
+        ));
+        let no_scheme = connect("/chat", &v13);
+        assert_eq!(
+            err(&no_scheme, Some("websocket")),
+            HandshakeError::NotExtendedConnect("no :scheme")
+        );
+        for field in [
+            "connection",
+            "upgrade",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+        ] {
+            let request = connect("https://example.com/", &[v13[0], (field, "x")]);
+            assert!(
+                matches!(
+                    err(&request, Some("websocket")),
+                    HandshakeError::NotExtendedConnect(_)
+                ),
+                "{field}"
+            );
+        }
+        let trailers = connect("https://example.com/", &[v13[0], ("te", "trailers")]);
+        assert!(Request::from_extended_connect(&trailers, Some("websocket")).is_ok());
+        let gzip = connect("https://example.com/", &[v13[0], ("te", "gzip")]);
+        assert!(matches!(
+            err(&gzip, Some("websocket")),
+            HandshakeError::NotExtendedConnect(_)
+        ));
+        let no_version = connect("https://example.com/", &[]);
+        assert_eq!(
+            err(&no_version, Some("websocket")),
+            HandshakeError::UnsupportedVersion
+        );
     }
 
     #[test]

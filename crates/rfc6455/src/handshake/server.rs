@@ -25,7 +25,9 @@ pub struct Request {
     pub resource: String,
     /// The `Host` value, trimmed (§4.2.1 item 2).
     pub host: String,
-    /// The `Sec-WebSocket-Key` value, trimmed, still base64 (§4.2.1 item 5).
+    /// The `Sec-WebSocket-Key` value, trimmed, still base64 (§4.2.1 item 5);
+    /// empty for an extended CONNECT over HTTP/2 or HTTP/3, which has none
+    /// (RFC 8441 §5, [`Request::from_extended_connect`]).
     pub key: String,
     /// The subprotocols offered in `Sec-WebSocket-Protocol`, most preferred
     /// first, gathered from every such field (§4.2.1 item 8). Each is an
@@ -159,6 +161,31 @@ pub(super) fn check_request(head: &RequestHead<'_>) -> Result<Request, Handshake
         Ok(Some(key)) if is_valid_key(key) => String::from_utf8_lossy(key).into_owned(),
         _ => return Err(HandshakeError::InvalidKey),
     };
+    let (origin, protocols) = check_websocket_fields(headers)?;
+    // Whatever follows the head is read as frames; a body announced here
+    // would be read as frames by us and as a body by a proxy in between.
+    if values(headers, "transfer-encoding").next().is_some()
+        || values(headers, "content-length").any(|v| super::trim_ows(v) != b"0")
+    {
+        return Err(malformed("handshake request has a body"));
+    }
+
+    Ok(Request {
+        resource: head.resource.to_owned(),
+        host: host.to_owned(),
+        key,
+        protocols,
+        origin,
+        headers: owned_headers(headers),
+    })
+}
+
+/// The fields every WebSocket handshake request carries the same way,
+/// over HTTP/1.1 and in an extended CONNECT (RFC 8441 §5): the version,
+/// the origin and the subprotocols offered.
+fn check_websocket_fields(
+    headers: &[httparse::Header<'_>],
+) -> Result<(Option<String>, Vec<String>), HandshakeError> {
     // §4.2.1 item 6, §4.4.
     match single_value(headers, "sec-websocket-version") {
         Ok(Some(version)) if version == VERSION.as_bytes() => {}
@@ -182,18 +209,80 @@ pub(super) fn check_request(head: &RequestHead<'_>) -> Result<Request, Handshake
         }
         protocols.push(String::from_utf8_lossy(item).into_owned());
     }
-    // Whatever follows the head is read as frames; a body announced here
-    // would be read as frames by us and as a body by a proxy in between.
-    if values(headers, "transfer-encoding").next().is_some()
-        || values(headers, "content-length").any(|v| super::trim_ows(v) != b"0")
-    {
-        return Err(malformed("handshake request has a body"));
-    }
+    Ok((origin, protocols))
+}
 
+/// An extended CONNECT's head (RFC 8441 §4 over HTTP/2, RFC 9220 §3 over
+/// HTTP/3), its pseudo-header fields as the HTTP stack decoded them: what
+/// [`check_extended_connect`] validates.
+pub(super) struct ConnectHead<'a> {
+    pub(super) method: &'a str,
+    /// `:protocol`.
+    pub(super) protocol: Option<&'a str>,
+    /// `:scheme`.
+    pub(super) scheme: Option<&'a str>,
+    /// `:authority`.
+    pub(super) authority: Option<&'a str>,
+    /// `:path`, path and query.
+    pub(super) path: Option<&'a str>,
+    pub(super) headers: &'a [httparse::Header<'a>],
+}
+
+/// The header fields HTTP/2 and HTTP/3 forbid, being about a connection
+/// (RFC 9113 §8.2.2, RFC 9114 §4.2); `TE` is allowed as `trailers` alone.
+const CONNECTION_SPECIFIC: [&str; 5] = [
+    "connection",
+    "upgrade",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+];
+
+/// The checks of a WebSocket's extended CONNECT (RFC 8441 §4 and §5, RFC
+/// 9220 §3): the method is `CONNECT` with `:protocol` `websocket` (any
+/// case, as the Upgrade token of RFC 6455 §4.2.1 item 3; another protocol
+/// is a 501), `:scheme`, `:path` and `:authority` are present, no
+/// connection-specific field is; then version 13, the origin and the
+/// subprotocols as over HTTP/1.1 (§4.2.1 items 6–8). There is no
+/// `Sec-WebSocket-Key` to check: RFC 8441 §5 leaves it and
+/// `Sec-WebSocket-Accept` out, and [`Request::key`] is empty.
+pub(super) fn check_extended_connect(head: &ConnectHead<'_>) -> Result<Request, HandshakeError> {
+    if head.method != "CONNECT" {
+        return Err(HandshakeError::NotExtendedConnect(
+            "the method is not CONNECT",
+        ));
+    }
+    match head.protocol {
+        Some(p) if p.eq_ignore_ascii_case("websocket") => {}
+        Some(p) => return Err(HandshakeError::UnsupportedProtocol(p.to_owned())),
+        None => return Err(HandshakeError::NotExtendedConnect("no :protocol")),
+    }
+    if head.scheme.is_none_or(str::is_empty) {
+        return Err(HandshakeError::NotExtendedConnect("no :scheme"));
+    }
+    let Some(path) = head.path.filter(|p| !p.is_empty()) else {
+        return Err(HandshakeError::NotExtendedConnect("no :path"));
+    };
+    let host = match head.authority {
+        Some(authority) if !authority.is_empty() => authority,
+        _ => return Err(HandshakeError::MissingHost),
+    };
+    let headers = head.headers;
+    for name in CONNECTION_SPECIFIC {
+        if values(headers, name).next().is_some() {
+            return Err(HandshakeError::NotExtendedConnect(
+                "a connection-specific field (Connection, Upgrade, Keep-Alive, Proxy-Connection, Transfer-Encoding)",
+            ));
+        }
+    }
+    if values(headers, "te").any(|v| !super::trim_ows(v).eq_ignore_ascii_case(b"trailers")) {
+        return Err(HandshakeError::NotExtendedConnect("TE other than trailers"));
+    }
+    let (origin, protocols) = check_websocket_fields(headers)?;
     Ok(Request {
-        resource: head.resource.to_owned(),
+        resource: path.to_owned(),
         host: host.to_owned(),
-        key,
+        key: String::new(),
         protocols,
         origin,
         headers: owned_headers(headers),
@@ -362,6 +451,11 @@ impl Request {
         headers: &[(&str, &str)],
         out: &mut Vec<u8>,
     ) -> Result<(), HandshakeError> {
+        if self.key.is_empty() {
+            return Err(malformed(
+                "an extended CONNECT is answered over HTTP/2 or HTTP/3 (accept_http), not with HTTP/1.1 bytes",
+            ));
+        }
         for (name, value) in headers {
             check_extra_header(name, value)?;
         }
@@ -396,6 +490,10 @@ impl Request {
             ("Connection", "Upgrade".to_owned()),
             ("Sec-WebSocket-Accept", accept_key(self.key.as_bytes())),
         ];
+        if self.key.is_empty() {
+            // An extended CONNECT (RFC 8441 §5): a 200 with none of them.
+            fields.clear();
+        }
         if let Some(protocol) = protocol {
             fields.push(("Sec-WebSocket-Protocol", protocol.to_owned()));
         }

@@ -132,6 +132,15 @@ impl Upgrade {
     /// upgrades (`hyper::server::conn::http1::Builder::serve_connection(..)
     /// .with_upgrades()`; axum does).
     ///
+    /// With feature `http2`, a request over HTTP/2 that is an extended
+    /// CONNECT (RFC 8441 §4: `:protocol` websocket, which hyper gives as
+    /// `hyper::ext::Protocol`) is checked by
+    /// [`Request::from_extended_connect`] and answered with a 200 (§5); the
+    /// WebSocket then runs on the stream's DATA frames. Serve such
+    /// connections with hyper's `http2::Builder` and
+    /// `enable_connect_protocol()`, which advertises
+    /// `SETTINGS_ENABLE_CONNECT_PROTOCOL` (§3).
+    ///
     /// On a bad handshake, the [`Refusal`] to send
     /// ([`Refusal::to_http`]): 400 saying what is wrong, 426 with
     /// `Sec-WebSocket-Version: 13` for another version (§4.4); 500 when
@@ -140,7 +149,12 @@ impl Upgrade {
         &self,
         request: &mut http::Request<B>,
     ) -> Result<(http::Response<String>, Upgrading), Refusal> {
-        let checked = Request::from_http(request).map_err(Refusal::from_error)?;
+        let checked = if request.method() == http::Method::CONNECT {
+            Request::from_extended_connect(request, connect_protocol(request))
+        } else {
+            Request::from_http(request)
+        };
+        let checked = checked.map_err(Refusal::from_error)?;
         let on_upgrade = request.extensions_mut().remove::<OnUpgrade>();
         let (response, upgrading) = self.accept(&checked, on_upgrade)?;
         Ok((response.map(|()| String::new()), upgrading))
@@ -172,6 +186,21 @@ impl Upgrade {
         };
         Ok((response, upgrading))
     }
+}
+
+/// The `:protocol` of an extended CONNECT over HTTP/2, as hyper gives it.
+#[cfg(feature = "http2")]
+fn connect_protocol<B>(request: &http::Request<B>) -> Option<&str> {
+    request
+        .extensions()
+        .get::<::hyper::ext::Protocol>()
+        .map(::hyper::ext::Protocol::as_str)
+}
+
+/// Without hyper's HTTP/2, no request carries a `:protocol`.
+#[cfg(not(feature = "http2"))]
+fn connect_protocol<B>(_: &http::Request<B>) -> Option<&str> {
+    None
 }
 
 /// The body of the 500 for a request that carries no upgrade.

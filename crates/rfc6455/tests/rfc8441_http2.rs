@@ -1,0 +1,245 @@
+//! RFC 8441: WebSockets over HTTP/2, served through hyper (feature
+//! `http2`). A hyper HTTP/2 server with the extended CONNECT protocol
+//! enabled hands requests to `rfc6455::hyper::Upgrade`; hyper's own
+//! HTTP/2 client opens WebSockets on one connection with `:protocol`
+//! websocket (§4), and our `WebSocket` runs on each stream (§5): echoes,
+//! many streams on one connection, subprotocol and permessage-deflate
+//! negotiated as over HTTP/1.1, the closing handshake, and the refusals.
+#![cfg(feature = "http2")]
+
+use futures_util::{SinkExt, StreamExt};
+use hyper::ext::Protocol;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rfc6455::deflate::DeflateConfig;
+use rfc6455::hyper::Upgrade;
+use rfc6455::{CloseCode, Config, Message, Role, WebSocket};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Generous: every exchange here takes milliseconds.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A hyper HTTP/2 server (cleartext, prior knowledge) that echoes on
+/// every WebSocket it accepts, with subprotocol `chat` and
+/// permessage-deflate. Returns its address.
+async fn h2_echo_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|mut request| async move {
+                    let upgrade = Upgrade::new(Config::default().deflate(DeflateConfig::default()))
+                        .protocols(["chat"]);
+                    let (response, upgrading) = match upgrade.upgrade(&mut request) {
+                        Ok(accepted) => accepted,
+                        Err(refusal) => return Ok::<_, hyper::Error>(refusal.to_http()),
+                    };
+                    tokio::spawn(async move {
+                        let mut ws = upgrading.await.expect("the stream is the WebSocket's");
+                        while let Some(Ok(msg)) = ws.next().await {
+                            if msg.is_data() && ws.send(msg).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    Ok(response)
+                });
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .enable_connect_protocol()
+                    .serve_connection(TokioIo::new(tcp), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// hyper's HTTP/2 client on one connection to `addr`.
+async fn h2_client(addr: &str) -> hyper::client::conn::http2::SendRequest<String> {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (send, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    send
+}
+
+/// An extended CONNECT for a WebSocket at `path` (§4), with these fields.
+fn connect_request(addr: &str, path: &str, fields: &[(&str, &str)]) -> hyper::Request<String> {
+    let mut request = hyper::Request::connect(format!("http://{addr}{path}"))
+        .version(http::Version::HTTP_2)
+        .extension(Protocol::from_static("websocket"));
+    for (name, value) in fields {
+        request = request.header(*name, *value);
+    }
+    request.body(String::new()).unwrap()
+}
+
+/// Sends `request`, once the server's SETTINGS allow `:protocol` (§3: a
+/// client must not send it before).
+async fn send(
+    client: &mut hyper::client::conn::http2::SendRequest<String>,
+    request: impl Fn() -> hyper::Request<String>,
+) -> hyper::Response<hyper::body::Incoming> {
+    for _ in 0..100 {
+        client.ready().await.unwrap();
+        match client.send_request(request()).await {
+            Ok(response) => return response,
+            // The server's SETTINGS not read yet.
+            Err(e) if format!("{e:?}").contains("extended connect") => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(e) => panic!("the request failed: {e:?}"),
+        }
+    }
+    panic!("the server never enabled the extended CONNECT protocol");
+}
+
+/// Opens a WebSocket at `path` on `client`'s connection, offering `chat`
+/// and permessage-deflate.
+async fn open(
+    client: &mut hyper::client::conn::http2::SendRequest<String>,
+    addr: &str,
+    path: &str,
+) -> WebSocket<TokioIo<hyper::upgrade::Upgraded>> {
+    let deflate = DeflateConfig::default();
+    let offer = deflate.offer();
+    let mut response = send(client, || {
+        connect_request(
+            addr,
+            path,
+            &[
+                ("sec-websocket-version", "13"),
+                ("sec-websocket-protocol", "chat, superchat"),
+                ("sec-websocket-extensions", &offer),
+            ],
+        )
+    })
+    .await;
+    // §5: a 200, not a 101, and no Sec-WebSocket-Accept.
+    assert_eq!(response.status(), http::StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(headers["sec-websocket-protocol"], "chat");
+    assert!(headers.get("sec-websocket-accept").is_none());
+    let extensions = headers
+        .get_all("sec-websocket-extensions")
+        .iter()
+        .map(|v| v.to_str().unwrap());
+    let params = deflate
+        .validate_response(extensions)
+        .unwrap()
+        .expect("permessage-deflate agreed");
+    let upgraded = hyper::upgrade::on(&mut response).await.unwrap();
+    WebSocket::from_raw_with_deflate(
+        TokioIo::new(upgraded),
+        Role::Client,
+        Config::default().deflate(deflate),
+        Some(params),
+    )
+}
+
+#[tokio::test]
+async fn a_websocket_over_an_http2_stream_echoes_and_closes() {
+    tokio::time::timeout(DEADLINE, async {
+        let addr = h2_echo_server().await;
+        let mut client = h2_client(&addr).await;
+        let mut ws = open(&mut client, &addr, "/chat").await;
+        let big = "compressible ".repeat(10_000);
+        for msg in [
+            Message::text("over HTTP/2"),
+            Message::binary(vec![7u8; 70_000]),
+            Message::text(big),
+        ] {
+            ws.send(msg.clone()).await.unwrap();
+            assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+        }
+        // The closing handshake runs in the stream, and the stream's end
+        // stands for TCP's (§5): `close` returns once the server's Close
+        // came back and the stream ended.
+        ws.close(CloseCode::NORMAL, "done").await.unwrap();
+        assert!(ws.connection().close_received());
+        assert!(ws.next().await.is_none());
+    })
+    .await
+    .expect("in time");
+}
+
+#[tokio::test]
+async fn many_websockets_share_one_http2_connection() {
+    tokio::time::timeout(DEADLINE, async {
+        let addr = h2_echo_server().await;
+        let client = h2_client(&addr).await;
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let mut client = client.clone();
+            let addr = addr.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut ws = open(&mut client, &addr, &format!("/stream/{i}")).await;
+                for j in 0..20 {
+                    let msg = Message::text(format!("stream {i} message {j}"));
+                    ws.send(msg.clone()).await.unwrap();
+                    assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+                }
+                ws.close(CloseCode::NORMAL, "").await.unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    })
+    .await
+    .expect("in time");
+}
+
+#[tokio::test]
+async fn refusals_carry_the_status_the_rfcs_name() {
+    tokio::time::timeout(DEADLINE, async {
+        let addr = h2_echo_server().await;
+        let mut client = h2_client(&addr).await;
+        // RFC 6455 §4.4, as over HTTP/1.1: 426 naming version 13.
+        let response = send(&mut client, || {
+            connect_request(&addr, "/", &[("sec-websocket-version", "12")])
+        })
+        .await;
+        assert_eq!(response.status(), 426);
+        assert_eq!(response.headers()["sec-websocket-version"], "13");
+        let response = send(&mut client, || connect_request(&addr, "/", &[])).await;
+        assert_eq!(response.status(), 426);
+        // RFC 8441 §4: another protocol than websocket.
+        let response = send(&mut client, || {
+            let mut request = connect_request(&addr, "/", &[("sec-websocket-version", "13")]);
+            request
+                .extensions_mut()
+                .insert(Protocol::from_static("webtransport"));
+            request
+        })
+        .await;
+        assert_eq!(response.status(), 501);
+        // A subprotocol list that is not tokens, as over HTTP/1.1.
+        let response = send(&mut client, || {
+            connect_request(
+                &addr,
+                "/",
+                &[
+                    ("sec-websocket-version", "13"),
+                    ("sec-websocket-protocol", "a b"),
+                ],
+            )
+        })
+        .await;
+        assert_eq!(response.status(), 400);
+        // A plain GET over HTTP/2 is no WebSocket handshake.
+        client.ready().await.unwrap();
+        let get = hyper::Request::get(format!("http://{addr}/"))
+            .version(http::Version::HTTP_2)
+            .body(String::new())
+            .unwrap();
+        let response = client.send_request(get).await.unwrap();
+        assert_eq!(response.status(), 400);
+    })
+    .await
+    .expect("in time");
+}
