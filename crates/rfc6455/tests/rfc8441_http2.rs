@@ -56,6 +56,31 @@ async fn h2_echo_server() -> String {
     addr
 }
 
+/// The same echo served by axum (`axum::serve` with axum's `http2`) through
+/// rfc6455's extractor, routed with `any`: HTTP/1.1 upgrades and HTTP/2
+/// extended CONNECTs alike.
+async fn axum_echo_server() -> String {
+    use rfc6455::axum::WebSocketUpgrade;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let app = axum::Router::new().route(
+        "/chat",
+        axum::routing::any(|ws: WebSocketUpgrade| async move {
+            ws.config(Config::default().deflate(DeflateConfig::default()))
+                .protocols(["chat"])
+                .on_upgrade(|mut ws| async move {
+                    while let Some(Ok(msg)) = ws.next().await {
+                        if msg.is_data() && ws.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
 /// hyper's HTTP/2 client on one connection to `addr`.
 async fn h2_client(addr: &str) -> hyper::client::conn::http2::SendRequest<String> {
     let tcp = TcpStream::connect(addr).await.unwrap();
@@ -239,6 +264,26 @@ async fn refusals_carry_the_status_the_rfcs_name() {
             .unwrap();
         let response = client.send_request(get).await.unwrap();
         assert_eq!(response.status(), 400);
+    })
+    .await
+    .expect("in time");
+}
+
+#[tokio::test]
+async fn the_axum_extractor_takes_http2_and_http1_alike() {
+    tokio::time::timeout(DEADLINE, async {
+        let addr = axum_echo_server().await;
+        let mut client = h2_client(&addr).await;
+        let mut ws = open(&mut client, &addr, "/chat").await;
+        let msg = Message::text("through axum over HTTP/2");
+        ws.send(msg.clone()).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
+        // The same route over HTTP/1.1, with our client.
+        let (mut ws, _) = rfc6455::connect(format!("ws://{addr}/chat")).await.unwrap();
+        ws.send(msg.clone()).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
     })
     .await
     .expect("in time");

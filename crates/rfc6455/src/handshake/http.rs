@@ -124,21 +124,28 @@ impl Request {
         request: &http::Request<B>,
         protocol: Option<&str>,
     ) -> Result<Request, HandshakeError> {
-        if !matches!(request.version(), Version::HTTP_2 | Version::HTTP_3) {
-            return Err(HandshakeError::NotExtendedConnect(
-                "extended CONNECT is HTTP/2 or HTTP/3",
-            ));
-        }
-        let uri = request.uri();
-        let fields = fields(request.headers());
-        check_extended_connect(&ConnectHead {
-            method: request.method().as_str(),
+        check_http_connect(
+            request.method(),
+            request.version(),
+            request.uri(),
+            request.headers(),
             protocol,
-            scheme: uri.scheme_str(),
-            authority: uri.authority().map(http::uri::Authority::as_str),
-            path: uri.path_and_query().map(http::uri::PathAndQuery::as_str),
-            headers: &fields,
-        })
+        )
+    }
+
+    /// [`Request::from_extended_connect`] for the head alone, as
+    /// `http::Request::into_parts` gives it (the axum extractor's).
+    pub fn from_extended_connect_parts(
+        parts: &http::request::Parts,
+        protocol: Option<&str>,
+    ) -> Result<Request, HandshakeError> {
+        check_http_connect(
+            &parts.method,
+            parts.version,
+            &parts.uri,
+            &parts.headers,
+            protocol,
+        )
     }
 
     /// [`Request::from_http`] for the head alone, as
@@ -221,6 +228,42 @@ fn check_http(
         method: method.as_str(),
         http11: version == Version::HTTP_11,
         resource: &resource,
+        headers: &fields,
+    })
+}
+
+/// The head of an extended CONNECT, checked by
+/// [`check_extended_connect`]. `:authority` is the URI's, or else `Host`
+/// (RFC 9113 §8.3.1 lets a client convey it either way).
+fn check_http_connect(
+    method: &Method,
+    version: Version,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    protocol: Option<&str>,
+) -> Result<Request, HandshakeError> {
+    if !matches!(version, Version::HTTP_2 | Version::HTTP_3) {
+        return Err(HandshakeError::NotExtendedConnect(
+            "extended CONNECT is HTTP/2 or HTTP/3",
+        ));
+    }
+    let host = || {
+        let mut hosts = headers.get_all(http::header::HOST).iter();
+        match (hosts.next(), hosts.next()) {
+            (Some(host), None) => host.to_str().ok(),
+            _ => None,
+        }
+    };
+    let fields = fields(headers);
+    check_extended_connect(&ConnectHead {
+        method: method.as_str(),
+        protocol,
+        scheme: uri.scheme_str(),
+        authority: uri
+            .authority()
+            .map(http::uri::Authority::as_str)
+            .or_else(host),
+        path: uri.path_and_query().map(http::uri::PathAndQuery::as_str),
         headers: &fields,
     })
 }

@@ -10,6 +10,13 @@
 //! [`hyper::Upgrade`](crate::hyper::Upgrade); a bad handshake is answered
 //! with the [`Refusal`] of its error.
 //!
+//! With feature `http2`, an extended CONNECT over HTTP/2 (RFC 8441) is
+//! taken too, checked by
+//! [`handshake::Request::from_extended_connect_parts`] and answered with a
+//! 200: route the handler with `any` (or `on(MethodFilter::GET.or(MethodFilter::CONNECT), ..)`),
+//! not `get` alone, and serve with `axum::serve` and axum's own `http2`
+//! feature, which enables the extended CONNECT protocol.
+//!
 //! ```no_run
 //! use axum::response::Response;
 //! use axum::routing::get;
@@ -37,6 +44,7 @@
 //!
 //! [`Config::deflate`]: crate::Config#structfield.deflate
 //! [`handshake::Request::from_parts`]: crate::handshake::Request::from_parts
+//! [`handshake::Request::from_extended_connect_parts`]: crate::handshake::Request::from_extended_connect_parts
 //! [`handshake::Request::accept_http`]: crate::handshake::Request::accept_http
 
 use super::upgrade::{Upgrade, UpgradedIo};
@@ -190,8 +198,14 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade<DefaultOnFailedUpg
     type Rejection = WebSocketUpgradeRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let request = handshake::Request::from_parts(parts)
-            .map_err(|error| WebSocketUpgradeRejection(Refusal::from_error(error)))?;
+        let request = if parts.method == http::Method::CONNECT {
+            let protocol = super::upgrade::connect_protocol(&parts.extensions);
+            handshake::Request::from_extended_connect_parts(parts, protocol)
+        } else {
+            handshake::Request::from_parts(parts)
+        };
+        let request =
+            request.map_err(|error| WebSocketUpgradeRejection(Refusal::from_error(error)))?;
         Ok(WebSocketUpgrade {
             request: Box::new(request),
             // Missing without hyper's upgrades: refused by `on_upgrade`,

@@ -150,7 +150,7 @@ impl Upgrade {
         request: &mut http::Request<B>,
     ) -> Result<(http::Response<String>, Upgrading), Refusal> {
         let checked = if request.method() == http::Method::CONNECT {
-            Request::from_extended_connect(request, connect_protocol(request))
+            Request::from_extended_connect(request, connect_protocol(request.extensions()))
         } else {
             Request::from_http(request)
         };
@@ -188,18 +188,18 @@ impl Upgrade {
     }
 }
 
-/// The `:protocol` of an extended CONNECT over HTTP/2, as hyper gives it.
+/// The `:protocol` of an extended CONNECT over HTTP/2, as hyper gives it
+/// in a request's extensions.
 #[cfg(feature = "http2")]
-fn connect_protocol<B>(request: &http::Request<B>) -> Option<&str> {
-    request
-        .extensions()
+pub(crate) fn connect_protocol(extensions: &http::Extensions) -> Option<&str> {
+    extensions
         .get::<::hyper::ext::Protocol>()
         .map(::hyper::ext::Protocol::as_str)
 }
 
 /// Without hyper's HTTP/2, no request carries a `:protocol`.
 #[cfg(not(feature = "http2"))]
-fn connect_protocol<B>(_: &http::Request<B>) -> Option<&str> {
+pub(crate) fn connect_protocol(_: &http::Extensions) -> Option<&str> {
     None
 }
 
