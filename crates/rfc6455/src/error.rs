@@ -209,6 +209,11 @@ pub enum HandshakeError {
     /// An extended CONNECT for another protocol than `websocket` (RFC 8441
     /// §4): 501, naming it.
     UnsupportedProtocol(String),
+    /// Client side: the HTTP/2 server's SETTINGS do not enable the
+    /// extended CONNECT protocol (`SETTINGS_ENABLE_CONNECT_PROTOCOL`, RFC
+    /// 8441 §3), so no WebSocket can be opened on that connection; use
+    /// HTTP/1.1.
+    NoExtendedConnect,
 }
 
 impl HandshakeError {
@@ -270,6 +275,9 @@ impl fmt::Display for HandshakeError {
             HandshakeError::UnsupportedProtocol(p) => {
                 write!(f, "extended CONNECT for {p:?}, not websocket")
             }
+            HandshakeError::NoExtendedConnect => f.write_str(
+                "the HTTP/2 server does not enable the extended CONNECT protocol (RFC 8441)",
+            ),
         }
     }
 }

@@ -76,9 +76,10 @@
 //! - `hyper` (off): [`hyper`](mod@hyper), WebSockets upgraded by hyper 1.x:
 //!   a request becomes the 101 answer and a future of the [`WebSocket`],
 //!   with subprotocols and permessage-deflate negotiated from [`Config`].
-//! - `http2` (off, implies `hyper`): WebSockets over HTTP/2 (RFC 8441)
-//!   through hyper: [`hyper::Upgrade`] also takes an extended CONNECT and
-//!   answers it with a 200.
+//! - `http2` (off, implies `hyper`): WebSockets over HTTP/2 (RFC 8441):
+//!   [`hyper::Upgrade`] also takes an extended CONNECT and answers it with
+//!   a 200, and [`http2`](mod@http2) opens WebSockets on an HTTP/2
+//!   connection (the `h2` crate).
 //! - `axum` (off, implies `hyper`): [`axum`](mod@axum), an axum 0.8
 //!   extractor in the shape of axum's `WebSocketUpgrade`, with
 //!   permessage-deflate. WebSockets upgraded either way can join a
@@ -146,6 +147,9 @@ pub use io::{
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use io::axum;
+#[cfg(feature = "http2")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http2")))]
+pub use io::http2;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub use io::upgrade as hyper;

@@ -288,3 +288,110 @@ async fn the_axum_extractor_takes_http2_and_http1_alike() {
     .await
     .expect("in time");
 }
+
+/// Our client (`rfc6455::http2`) against hyper's server: WebSockets on one
+/// HTTP/2 connection, with the subprotocol and permessage-deflate agreed,
+/// a 16 MiB message through HTTP/2's flow-control windows each way, and
+/// the closing handshake ending each stream.
+#[tokio::test]
+async fn our_http2_client_against_hypers_server() {
+    use rfc6455::handshake::ClientRequest;
+    use rfc6455::http2::Http2Client;
+    tokio::time::timeout(DEADLINE, async {
+        let addr = h2_echo_server().await;
+        let tcp = TcpStream::connect(&addr).await.unwrap();
+        let config = Config::default().deflate(DeflateConfig::default());
+        let client = Http2Client::handshake(tcp, &config).await.unwrap();
+        let mut streams = Vec::new();
+        for i in 0..10 {
+            let request = ClientRequest::from_uri(&format!("ws://{addr}/s/{i}").parse().unwrap())
+                .unwrap()
+                .with_protocols(["superchat", "chat"]);
+            let (ws, response) = client.websocket(request, config.clone()).await.unwrap();
+            assert_eq!(response.status, 200);
+            assert_eq!(response.protocol.as_deref(), Some("chat"));
+            assert!(response.deflate.is_some());
+            streams.push(ws);
+        }
+        let big = Message::binary(
+            (0..16u32 << 20)
+                .map(|i| (i % 251) as u8)
+                .collect::<Vec<_>>(),
+        );
+        for (i, ws) in streams.iter_mut().enumerate() {
+            let msg = if i == 0 {
+                big.clone()
+            } else {
+                Message::text(format!("stream {i}"))
+            };
+            ws.send(msg.clone()).await.unwrap();
+            assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+        }
+        for mut ws in streams {
+            ws.close(CloseCode::NORMAL, "").await.unwrap();
+            assert!(ws.next().await.is_none());
+        }
+    })
+    .await
+    .expect("in time");
+}
+
+/// RFC 8441 §3: without `SETTINGS_ENABLE_CONNECT_PROTOCOL` no `:protocol`
+/// may be sent; our client says so instead of trying, and a refusal of
+/// the CONNECT itself is the status the server sent.
+#[tokio::test]
+async fn no_extended_connect_and_refusals_are_errors() {
+    use rfc6455::http2::Http2Client;
+    use rfc6455::{Error, HandshakeError};
+    tokio::time::timeout(DEADLINE, async {
+        // hyper's HTTP/2 server without the extended CONNECT protocol.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let service = hyper::service::service_fn(|_| async {
+                Ok::<_, hyper::Error>(hyper::Response::new(String::new()))
+            });
+            let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(tcp), service)
+                .await;
+        });
+        let tcp = TcpStream::connect(&addr).await.unwrap();
+        let refused = Http2Client::handshake(tcp, &Config::default()).await;
+        assert!(
+            matches!(
+                refused,
+                Err(Error::Handshake(HandshakeError::NoExtendedConnect))
+            ),
+            "{refused:?}"
+        );
+
+        // axum answers a path it does not route with 404.
+        let addr = axum_echo_server().await;
+        let tcp = TcpStream::connect(&addr).await.unwrap();
+        let client = Http2Client::handshake(tcp, &Config::default())
+            .await
+            .unwrap();
+        let refused = client
+            .websocket(format!("ws://{addr}/elsewhere"), Config::default())
+            .await;
+        match refused {
+            Err(Error::Handshake(HandshakeError::UnexpectedStatus(response))) => {
+                assert_eq!(response.status, 404);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The connection still serves the route it has.
+        let (mut ws, _) = client
+            .websocket(format!("ws://{addr}/chat"), Config::default())
+            .await
+            .unwrap();
+        ws.send(Message::text("still here")).await.unwrap();
+        assert_eq!(
+            ws.next().await.unwrap().unwrap(),
+            Message::text("still here")
+        );
+    })
+    .await
+    .expect("in time");
+}

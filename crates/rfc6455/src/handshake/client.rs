@@ -279,8 +279,16 @@ impl ClientRequest {
             ("Upgrade", "websocket".to_owned()),
             ("Connection", "Upgrade".to_owned()),
             ("Sec-WebSocket-Key", self.key.clone()),
-            ("Sec-WebSocket-Version", VERSION.to_owned()),
         ];
+        fields.extend(self.websocket_fields());
+        fields
+    }
+
+    /// The fields every WebSocket handshake request carries the same way,
+    /// over HTTP/1.1 and in an extended CONNECT (RFC 8441 §5): the
+    /// version, the subprotocols, the extensions and the extra fields.
+    pub(super) fn websocket_fields(&self) -> Vec<(&str, String)> {
+        let mut fields = vec![("Sec-WebSocket-Version", VERSION.to_owned())];
         if !self.protocols.is_empty() {
             fields.push(("Sec-WebSocket-Protocol", self.protocols.join(", ")));
         }
@@ -417,6 +425,32 @@ impl ClientRequest {
             Ok(Some(accept)) if accept == accept_key(self.key.as_bytes()).as_bytes() => {}
             _ => return Err(HandshakeError::InvalidAccept),
         }
+        self.check_negotiation(code, headers)
+    }
+
+    /// The checks of an extended CONNECT's answer (RFC 8441 §5, RFC 9220
+    /// §3): a 2xx (the stream is then the WebSocket's), and the
+    /// subprotocol and extensions as over HTTP/1.1 (RFC 6455 §4.1 items
+    /// 5–6); there is no `Sec-WebSocket-Accept` to check.
+    pub(super) fn check_connect_response(
+        &self,
+        code: u16,
+        headers: &[httparse::Header<'_>],
+    ) -> Result<ServerResponse, HandshakeError> {
+        if !(200..300).contains(&code) {
+            let refusal = ErrorResponse::new(code, None, owned_headers(headers), 0);
+            return Err(HandshakeError::UnexpectedStatus(Box::new(refusal)));
+        }
+        self.check_negotiation(code, headers)
+    }
+
+    /// The extensions and the subprotocol the server selected, each one
+    /// this request offered (RFC 6455 §4.1 items 5–6, RFC 7692 §5).
+    fn check_negotiation(
+        &self,
+        code: u16,
+        headers: &[httparse::Header<'_>],
+    ) -> Result<ServerResponse, HandshakeError> {
         let deflate = match &self.deflate {
             None => {
                 if let Some(extensions) = values(headers, "sec-websocket-extensions").next() {

@@ -232,6 +232,23 @@ fn check_http(
     })
 }
 
+/// Appends a request's fields to `headers`. Names are tokens and values
+/// free of controls (checked when added), so this only fails on what the
+/// `http` crate refuses.
+fn append_fields(
+    headers: &mut HeaderMap,
+    fields: Vec<(&str, String)>,
+) -> Result<(), HandshakeError> {
+    for (name, value) in fields {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| malformed(format!("header {name}: {e}")))?;
+        let value = HeaderValue::try_from(value)
+            .map_err(|e| malformed(format!("value of header {name}: {e}")))?;
+        headers.append(name, value);
+    }
+    Ok(())
+}
+
 /// The head of an extended CONNECT, checked by
 /// [`check_extended_connect`]. `:authority` is the URI's, or else `Host`
 /// (RFC 9113 §8.3.1 lets a client convey it either way).
@@ -373,16 +390,68 @@ impl ClientRequest {
         if kept != Some(self.resource.as_str()) {
             return Err(malformed(format!("{uri}: no URI holds this resource")));
         }
-        for (name, value) in self.fields() {
-            // Names are tokens and values free of controls (checked when
-            // added), so these only fail on what the `http` crate refuses.
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| malformed(format!("header {name}: {e}")))?;
-            let value = HeaderValue::try_from(value)
-                .map_err(|e| malformed(format!("value of header {name}: {e}")))?;
-            request.headers_mut().append(name, value);
-        }
+        append_fields(request.headers_mut(), self.fields())?;
         Ok(request)
+    }
+
+    /// This request as an extended CONNECT (RFC 8441 §4 over HTTP/2, RFC
+    /// 9220 §3 over HTTP/3): `CONNECT`, version HTTP/2, the URI `http://`
+    /// (or `https://` for `wss://`) + host + resource (the stack makes
+    /// `:scheme`, `:authority` and `:path` of it), and
+    /// `Sec-WebSocket-Version`, the subprotocols, the extensions and the
+    /// extra fields; no `Host`, `Upgrade`, `Connection` or
+    /// `Sec-WebSocket-Key` (§5). The `:protocol` pseudo-header field is
+    /// not in the `http` types: the stack adds it (h2's
+    /// `ext::Protocol::from_static("websocket")`, as
+    /// [`http2::Http2Client`](crate::http2::Http2Client) does).
+    ///
+    /// ```
+    /// use rfc6455::handshake::ClientRequest;
+    ///
+    /// let request = ClientRequest::new("example.com", "/chat").with_protocols(["chat"]);
+    /// let connect = request.to_extended_connect()?;
+    /// assert_eq!(connect.method(), http::Method::CONNECT);
+    /// assert_eq!(connect.uri(), "http://example.com/chat");
+    /// assert_eq!(connect.headers()["sec-websocket-version"], "13");
+    /// assert!(connect.headers().get("sec-websocket-key").is_none());
+    /// # Ok::<(), rfc6455::HandshakeError>(())
+    /// ```
+    pub fn to_extended_connect(&self) -> Result<http::Request<()>, HandshakeError> {
+        let scheme = if self.tls { "https" } else { "http" };
+        let uri = format!("{scheme}://{}{}", self.host, self.resource);
+        let mut request = http::Request::connect(&uri)
+            .version(Version::HTTP_2)
+            .body(())
+            .map_err(|e| malformed(format!("{uri}: {e}")))?;
+        let kept = request.uri().path_and_query().map(|p| p.as_str());
+        if kept != Some(self.resource.as_str()) {
+            return Err(malformed(format!("{uri}: no URI holds this resource")));
+        }
+        append_fields(request.headers_mut(), self.websocket_fields())?;
+        Ok(request)
+    }
+
+    /// Validates the server's answer to [`to_extended_connect`](Self::to_extended_connect)
+    /// (RFC 8441 §5): a 2xx, and the subprotocol and extensions as
+    /// [`check_http_response`](Self::check_http_response) checks them.
+    /// Another status is [`HandshakeError::UnexpectedStatus`].
+    ///
+    /// ```
+    /// use rfc6455::handshake::ClientRequest;
+    ///
+    /// let request = ClientRequest::new("example.com", "/chat").with_protocols(["chat"]);
+    /// let ok = http::Response::builder().status(200).header("Sec-WebSocket-Protocol", "chat").body(())?;
+    /// assert_eq!(request.check_extended_connect_response(&ok)?.protocol.as_deref(), Some("chat"));
+    /// let refused = http::Response::builder().status(501).body(())?;
+    /// assert!(request.check_extended_connect_response(&refused).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_extended_connect_response<B>(
+        &self,
+        response: &http::Response<B>,
+    ) -> Result<ServerResponse, HandshakeError> {
+        let fields = fields(response.headers());
+        self.check_connect_response(response.status().as_u16(), &fields)
     }
 
     /// Validates the server's answer that another HTTP stack parsed, with

@@ -12,6 +12,8 @@ mod client;
 mod dial;
 mod going_away;
 mod handshake;
+#[cfg(feature = "http2")]
+pub mod http2;
 mod listener;
 mod observer;
 mod pool;
@@ -40,3 +42,12 @@ pub use stats::{ClosesByCode, Refusals, ServerStats, StatsHandle};
 pub use stream::WebSocket;
 pub use streaming::{MessageReader, MessageWriter};
 pub use tls::{Connector, MaybeTlsStream};
+
+/// Moves as much of `chunk` as fits into `buf`, and says how much: the
+/// step of every `AsyncRead` here that hands out buffered `Bytes`.
+pub(crate) fn take_into(chunk: &mut bytes::Bytes, buf: &mut tokio::io::ReadBuf<'_>) -> usize {
+    let n = chunk.len().min(buf.remaining());
+    buf.put_slice(&chunk[..n]);
+    bytes::Buf::advance(chunk, n);
+    n
+}

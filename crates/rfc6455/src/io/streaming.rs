@@ -16,7 +16,7 @@ use super::stream::WebSocket;
 use crate::connection::{MessageKind, StreamEvent};
 use crate::error::Error;
 use crate::message::Message;
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use futures_sink::Sink;
 use std::io;
 use std::pin::Pin;
@@ -388,9 +388,7 @@ where
         let this = self.get_mut();
         loop {
             if !this.chunk.is_empty() {
-                let n = this.chunk.len().min(buf.remaining());
-                buf.put_slice(&this.chunk[..n]);
-                this.chunk.advance(n);
+                super::take_into(&mut this.chunk, buf);
                 return Poll::Ready(Ok(()));
             }
             if this.ended {
