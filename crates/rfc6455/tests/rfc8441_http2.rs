@@ -81,6 +81,34 @@ async fn axum_echo_server() -> String {
     addr
 }
 
+/// The same echo served by `rfc6455::http2::serve_connection`, our own
+/// HTTP/2 server side.
+async fn our_h2_echo_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, peer) = listener.accept().await.unwrap();
+            let upgrade = Upgrade::new(Config::default().deflate(DeflateConfig::default()))
+                .protocols(["chat"]);
+            tokio::spawn(rfc6455::http2::serve_connection(
+                tcp,
+                peer,
+                upgrade,
+                |mut ws, accepted| async move {
+                    assert_eq!(accepted.request.method, http::Method::CONNECT);
+                    while let Some(Ok(msg)) = ws.next().await {
+                        if msg.is_data() && ws.send(msg).await.is_err() {
+                            break;
+                        }
+                    }
+                },
+            ));
+        }
+    });
+    addr
+}
+
 /// hyper's HTTP/2 client on one connection to `addr`.
 async fn h2_client(addr: &str) -> hyper::client::conn::http2::SendRequest<String> {
     let tcp = TcpStream::connect(addr).await.unwrap();
@@ -222,7 +250,17 @@ async fn many_websockets_share_one_http2_connection() {
 #[tokio::test]
 async fn refusals_carry_the_status_the_rfcs_name() {
     tokio::time::timeout(DEADLINE, async {
-        let addr = h2_echo_server().await;
+        for addr in [h2_echo_server().await, our_h2_echo_server().await] {
+            refusals_from(&addr).await;
+        }
+    })
+    .await
+    .expect("in time");
+}
+
+async fn refusals_from(addr: &str) {
+    {
+        let addr = addr.to_owned();
         let mut client = h2_client(&addr).await;
         // RFC 6455 §4.4, as over HTTP/1.1: 426 naming version 13.
         let response = send(&mut client, || {
@@ -264,9 +302,7 @@ async fn refusals_carry_the_status_the_rfcs_name() {
             .unwrap();
         let response = client.send_request(get).await.unwrap();
         assert_eq!(response.status(), 400);
-    })
-    .await
-    .expect("in time");
+    }
 }
 
 #[tokio::test]
@@ -391,6 +427,90 @@ async fn no_extended_connect_and_refusals_are_errors() {
             ws.next().await.unwrap().unwrap(),
             Message::text("still here")
         );
+    })
+    .await
+    .expect("in time");
+}
+
+/// Our server side against hyper's client (an independent one): the echo,
+/// the subprotocol and deflate, many streams on one connection.
+#[tokio::test]
+async fn hypers_client_against_our_http2_server() {
+    tokio::time::timeout(DEADLINE, async {
+        let addr = our_h2_echo_server().await;
+        let client = h2_client(&addr).await;
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let mut client = client.clone();
+            let addr = addr.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut ws = open(&mut client, &addr, &format!("/s/{i}")).await;
+                let msg = Message::text(format!("stream {i}: {}", "x".repeat(i * 1000)));
+                ws.send(msg.clone()).await.unwrap();
+                assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+                ws.close(CloseCode::NORMAL, "").await.unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    })
+    .await
+    .expect("in time");
+}
+
+/// Ours against ours: 100 WebSockets at once on one connection (the
+/// server's stream limit), and one that stops reading while a 4 MiB echo
+/// (64 stream windows) waits does not stall its neighbours.
+#[tokio::test]
+async fn our_client_and_server_a_hundred_streams_and_a_slow_one() {
+    use rfc6455::http2::{Http2Client, MAX_CONCURRENT_STREAMS};
+    tokio::time::timeout(DEADLINE, async {
+        let addr = our_h2_echo_server().await;
+        let tcp = TcpStream::connect(&addr).await.unwrap();
+        let config = Config::default();
+        let client = Http2Client::handshake(tcp, &config).await.unwrap();
+
+        // One that sends 4 MiB and reads nothing back for now.
+        let (mut slow, _) = client
+            .websocket(format!("ws://{addr}/slow"), config.clone())
+            .await
+            .unwrap();
+        let big = Message::binary(vec![0x42; 4 << 20]);
+        let slow_sent = {
+            let big = big.clone();
+            tokio::spawn(async move {
+                slow.send(big).await.unwrap();
+                slow
+            })
+        };
+
+        let mut tasks = Vec::new();
+        for i in 0..MAX_CONCURRENT_STREAMS - 1 {
+            let client = client.clone();
+            let url = format!("ws://{addr}/s/{i}");
+            let config = config.clone();
+            tasks.push(tokio::spawn(async move {
+                let (mut ws, _) = client.websocket(url, config).await.unwrap();
+                for j in 0..5 {
+                    let msg = Message::text(format!("{i}.{j}"));
+                    ws.send(msg.clone()).await.unwrap();
+                    assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+                }
+                ws
+            }));
+        }
+        let mut open = Vec::new();
+        for task in tasks {
+            open.push(task.await.unwrap());
+        }
+        for mut ws in open {
+            ws.close(CloseCode::NORMAL, "").await.unwrap();
+        }
+        // The slow one reads at last: its echo was waiting, whole.
+        let mut slow = slow_sent.await.unwrap();
+        assert_eq!(slow.next().await.unwrap().unwrap(), big);
+        slow.close(CloseCode::NORMAL, "").await.unwrap();
     })
     .await
     .expect("in time");

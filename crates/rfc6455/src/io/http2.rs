@@ -1,7 +1,8 @@
 //! WebSockets over HTTP/2 (RFC 8441, feature `http2`), on the `h2` crate:
 //! [`H2Stream`], an HTTP/2 stream as the byte stream a [`WebSocket`] runs
-//! on, and [`Http2Client`], which opens WebSockets on one HTTP/2
-//! connection, as many as the server allows.
+//! on; [`Http2Client`], which opens WebSockets on one HTTP/2 connection,
+//! as many as the server allows; and [`serve_connection`], which serves
+//! them on one connection a server accepted.
 //!
 //! Owns the glue: the connection preface and SETTINGS, the extended
 //! CONNECT sent on a new stream with `:protocol` websocket, and the
@@ -38,14 +39,17 @@
 //! # Ok(()) }
 //! ```
 
-use super::WebSocket;
+use super::upgrade::Upgrade;
+use super::{Accepted, WebSocket};
 use crate::config::Config;
 use crate::connection::Role;
 use crate::error::{Error, HandshakeError, TimeoutKind};
-use crate::handshake::{IntoClientRequest, ServerResponse};
+use crate::handshake::{IntoClientRequest, Refusal, Request, ServerResponse};
 use bytes::Bytes;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -149,9 +153,12 @@ impl AsyncWrite for H2Stream {
                 "the HTTP/2 stream was ended",
             )));
         }
-        // Asks for room for all of it; h2 grants what the peer's windows
-        // and its own send buffer allow.
-        this.send.reserve_capacity(buf.len());
+        // Asks for room for at most a stream window's worth: h2 takes the
+        // room a stream reserves from the connection's window, so a
+        // stream asking for more than it can send soon would hold room
+        // its neighbours need.
+        this.send
+            .reserve_capacity(buf.len().min(STREAM_WINDOW as usize));
         loop {
             match ready!(this.send.poll_capacity(cx)) {
                 Some(Ok(0)) => {}
@@ -214,7 +221,13 @@ impl Http2Client {
     {
         let timeout = config.handshake_timeout;
         let opened = tokio::time::timeout(timeout, async {
-            let (send, connection) = h2::client::handshake(io).await.map_err(h2_error)?;
+            let (send, connection) = h2::client::Builder::new()
+                .initial_window_size(STREAM_WINDOW)
+                .initial_connection_window_size(CONNECTION_WINDOW)
+                .max_header_list_size(u32::try_from(config.max_handshake_size).unwrap_or(u32::MAX))
+                .handshake(io)
+                .await
+                .map_err(h2_error)?;
             let mut connection = Box::pin(connection);
             let mut ping_pong = connection
                 .ping_pong()
@@ -285,4 +298,180 @@ impl Http2Client {
         ws.set_protocol(checked.protocol.clone());
         Ok((ws, checked))
     }
+}
+
+/// The most WebSocket streams one HTTP/2 connection may have open at once
+/// ([`serve_connection`]'s `SETTINGS_MAX_CONCURRENT_STREAMS`).
+pub const MAX_CONCURRENT_STREAMS: u32 = 100;
+
+/// The flow-control window of each stream, both ways (RFC 9113 §6.9.2):
+/// the most a peer sends on one WebSocket that is not read.
+pub const STREAM_WINDOW: u32 = 64 << 10;
+
+/// The connection's window, room for every stream's at once: data a
+/// WebSocket does not read holds its stream's window, never the
+/// connection's, so one slow WebSocket cannot stall its neighbours (with
+/// a connection window no bigger than a stream's, one unread stream
+/// would stop them all).
+pub const CONNECTION_WINDOW: u32 = MAX_CONCURRENT_STREAMS * STREAM_WINDOW;
+
+/// Serves WebSockets on one HTTP/2 connection a server accepted (TCP with
+/// prior knowledge, or TLS that agreed on ALPN `h2`), the server side of
+/// RFC 8441: advertises `SETTINGS_ENABLE_CONNECT_PROTOCOL` (§3), checks
+/// each stream's request with
+/// [`Request::from_extended_connect`] (a 400, 426 or 501 otherwise, with
+/// the reason as its body), selects the subprotocol and negotiates
+/// permessage-deflate as `upgrade` says (its [`Config`], subprotocols and
+/// [`GoingAway`](super::GoingAway)), answers with a 200 and spawns
+/// `handler` with the [`WebSocket`] on that stream and what was
+/// [`Accepted`] (`peer` is given back in it).
+///
+/// Returns when the connection ends. Bounded: the preface and SETTINGS
+/// within `Config::handshake_timeout`, at most
+/// [`MAX_CONCURRENT_STREAMS`] streams at once, request heads within
+/// `Config::max_handshake_size`; each WebSocket has the limits of
+/// `Config`, and HTTP/2's flow control keeps a stream that is not read
+/// from taking more than its window.
+///
+/// ```no_run
+/// use futures_util::{SinkExt, StreamExt};
+/// use rfc6455::hyper::Upgrade;
+/// use rfc6455::Config;
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// loop {
+///     let (tcp, peer) = listener.accept().await?;
+///     let upgrade = Upgrade::new(Config::default()).protocols(["chat"]);
+///     tokio::spawn(rfc6455::http2::serve_connection(tcp, peer, upgrade, |mut ws, _accepted| async move {
+///         while let Some(Ok(msg)) = ws.next().await {
+///             if msg.is_data() && ws.send(msg).await.is_err() {
+///                 break;
+///             }
+///         }
+///     }));
+/// }
+/// # }
+/// ```
+pub async fn serve_connection<S, A, H, Fut>(
+    io: S,
+    peer: A,
+    upgrade: Upgrade,
+    handler: H,
+) -> Result<(), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    A: Clone + Send + 'static,
+    H: Fn(WebSocket<H2Stream>, Accepted<A>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let config = Arc::new(upgrade.config_ref().clone());
+    let mut builder = h2::server::Builder::new();
+    builder
+        .enable_connect_protocol()
+        .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
+        .initial_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_header_list_size(u32::try_from(config.max_handshake_size).unwrap_or(u32::MAX));
+    let mut connection = tokio::time::timeout(config.handshake_timeout, builder.handshake(io))
+        .await
+        .map_err(|_| Error::Timeout {
+            what: TimeoutKind::Handshake,
+        })?
+        .map_err(h2_error)?;
+    while let Some(stream) = connection.accept().await {
+        let (request, respond) = stream.map_err(h2_error)?;
+        let protocol = request
+            .extensions()
+            .get::<h2::ext::Protocol>()
+            .map(h2::ext::Protocol::as_str);
+        let linger = config.handshake_timeout;
+        let checked = Request::from_extended_connect(&request, protocol);
+        match checked {
+            Err(error) => refuse(
+                respond,
+                request.into_body(),
+                &Refusal::from_error(error),
+                linger,
+            ),
+            Ok(checked) => {
+                let selected = upgrade.select_protocol(&checked).map(str::to_owned);
+                match checked.accept_http(selected.as_deref(), &config) {
+                    // Our own fields: only a bug gets here.
+                    Err(error) => refuse(
+                        respond,
+                        request.into_body(),
+                        &Refusal::from_error(error),
+                        linger,
+                    ),
+                    Ok((response, deflate)) => {
+                        let mut respond = respond;
+                        let Ok(send) = respond.send_response(response, false) else {
+                            // The client reset the stream meanwhile.
+                            continue;
+                        };
+                        let (parts, body) = request.into_parts();
+                        let io = H2Stream::new(send, body);
+                        let mut ws = WebSocket::from_raw_with_deflate(
+                            io,
+                            Role::Server,
+                            Arc::clone(&config),
+                            deflate,
+                        );
+                        ws.set_protocol(selected.clone());
+                        if let Some(going_away) = upgrade.joined() {
+                            going_away.watch(&mut ws);
+                        }
+                        let accepted = Accepted {
+                            request: crate::handshake::for_the_handler(
+                                parts,
+                                http::Extensions::new(),
+                            ),
+                            peer: peer.clone(),
+                            protocol: selected,
+                            deflate,
+                        };
+                        tokio::spawn(handler(ws, accepted));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Answers a stream with `refusal`: its status, fields and body, then the
+/// stream's end on this side.
+fn refuse(
+    mut respond: h2::server::SendResponse<Bytes>,
+    mut request: h2::RecvStream,
+    refusal: &Refusal,
+    linger: std::time::Duration,
+) {
+    let (mut head, body) = refusal.to_http().into_parts();
+    // HTTP/1.1's `Upgrade` and `Connection` (a 426 names them): h2 would
+    // refuse to send a response holding fields about a connection.
+    for name in [http::header::UPGRADE, http::header::CONNECTION] {
+        head.headers.remove(name);
+    }
+    let response = http::Response::from_parts(head, ());
+    let Ok(mut send) = respond.send_response(response, body.is_empty()) else {
+        return;
+    };
+    if !body.is_empty() {
+        let _ = send.send_data(Bytes::from(body), true);
+    }
+    // The client's side stays open (a CONNECT's does): dropping the stream
+    // now would reset it (CANCEL), and a client that reads the reset
+    // before the answer loses the answer. The stream lingers until the
+    // client ends it, or for `linger` at most.
+    tokio::spawn(async move {
+        let _send = send;
+        let drained = async {
+            while let Some(Ok(data)) = request.data().await {
+                let _ = request.flow_control().release_capacity(data.len());
+            }
+        };
+        let _ = tokio::time::timeout(linger, drained).await;
+    });
 }

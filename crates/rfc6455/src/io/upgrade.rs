@@ -111,8 +111,14 @@ impl Upgrade {
         self
     }
 
+    /// The configuration the WebSockets get.
+    #[cfg(feature = "http2")]
+    pub(crate) fn config_ref(&self) -> &Config {
+        &self.config
+    }
+
     /// The shutdown signal the WebSockets join, if any.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "http2"))]
     pub(crate) fn joined(&self) -> Option<&GoingAway> {
         self.going_away.as_ref()
     }
