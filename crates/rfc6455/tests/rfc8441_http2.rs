@@ -220,31 +220,38 @@ async fn a_websocket_over_an_http2_stream_echoes_and_closes() {
     .expect("in time");
 }
 
+/// hyper's client opens 50 WebSockets on one connection, against hyper's
+/// server and against ours (`serve_connection`).
 #[tokio::test]
 async fn many_websockets_share_one_http2_connection() {
     tokio::time::timeout(DEADLINE, async {
-        let addr = h2_echo_server().await;
-        let client = h2_client(&addr).await;
-        let mut tasks = Vec::new();
-        for i in 0..50 {
-            let mut client = client.clone();
-            let addr = addr.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut ws = open(&mut client, &addr, &format!("/stream/{i}")).await;
-                for j in 0..20 {
-                    let msg = Message::text(format!("stream {i} message {j}"));
-                    ws.send(msg.clone()).await.unwrap();
-                    assert_eq!(ws.next().await.unwrap().unwrap(), msg);
-                }
-                ws.close(CloseCode::NORMAL, "").await.unwrap();
-            }));
-        }
-        for task in tasks {
-            task.await.unwrap();
+        for addr in [h2_echo_server().await, our_h2_echo_server().await] {
+            many_streams(&addr).await;
         }
     })
     .await
     .expect("in time");
+}
+
+async fn many_streams(addr: &str) {
+    let client = h2_client(addr).await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let mut client = client.clone();
+        let addr = addr.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut ws = open(&mut client, &addr, &format!("/stream/{i}")).await;
+            for j in 0..20 {
+                let msg = Message::text(format!("stream {i} message {j}: {}", "x".repeat(i * 100)));
+                ws.send(msg.clone()).await.unwrap();
+                assert_eq!(ws.next().await.unwrap().unwrap(), msg);
+            }
+            ws.close(CloseCode::NORMAL, "").await.unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
 }
 
 #[tokio::test]
@@ -427,33 +434,6 @@ async fn no_extended_connect_and_refusals_are_errors() {
             ws.next().await.unwrap().unwrap(),
             Message::text("still here")
         );
-    })
-    .await
-    .expect("in time");
-}
-
-/// Our server side against hyper's client (an independent one): the echo,
-/// the subprotocol and deflate, many streams on one connection.
-#[tokio::test]
-async fn hypers_client_against_our_http2_server() {
-    tokio::time::timeout(DEADLINE, async {
-        let addr = our_h2_echo_server().await;
-        let client = h2_client(&addr).await;
-        let mut tasks = Vec::new();
-        for i in 0..20 {
-            let mut client = client.clone();
-            let addr = addr.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut ws = open(&mut client, &addr, &format!("/s/{i}")).await;
-                let msg = Message::text(format!("stream {i}: {}", "x".repeat(i * 1000)));
-                ws.send(msg.clone()).await.unwrap();
-                assert_eq!(ws.next().await.unwrap().unwrap(), msg);
-                ws.close(CloseCode::NORMAL, "").await.unwrap();
-            }));
-        }
-        for task in tasks {
-            task.await.unwrap();
-        }
     })
     .await
     .expect("in time");
