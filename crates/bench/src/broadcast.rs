@@ -130,6 +130,9 @@ pub struct Report {
     pub seconds: f64,
     /// Server CPU seconds (user + system) in the window.
     pub server_cpu_seconds: Option<f64>,
+    /// The part of it in user space (the rest is the kernel's: the
+    /// writes, and on loopback the receiving side's TCP too).
+    pub server_user_cpu_seconds: Option<f64>,
     /// Our own CPU seconds in the window.
     pub client_cpu_seconds: Option<f64>,
     /// Time from a broadcast's request to its last delivery, the median
@@ -149,7 +152,15 @@ impl Report {
 
     /// Server CPU microseconds per delivered message.
     pub fn server_cpu_us_per_msg(&self) -> Option<f64> {
-        let cpu = self.server_cpu_seconds?;
+        self.per_message(self.server_cpu_seconds?)
+    }
+
+    /// The same, user space alone.
+    pub fn server_user_cpu_us_per_msg(&self) -> Option<f64> {
+        self.per_message(self.server_user_cpu_seconds?)
+    }
+
+    fn per_message(&self, cpu: f64) -> Option<f64> {
         (self.messages > 0).then(|| cpu * 1e6 / self.messages as f64)
     }
 
@@ -176,6 +187,8 @@ impl Report {
             "broadcast_p50_us": self.broadcast_p50_us,
             "server_cpu_s": self.server_cpu_seconds,
             "server_cpu_us_per_msg": self.server_cpu_us_per_msg(),
+            "server_user_cpu_s": self.server_user_cpu_seconds,
+            "server_user_cpu_us_per_msg": self.server_user_cpu_us_per_msg(),
             "client_cpu_s": self.client_cpu_seconds,
             "client_cpu_share": self.client_cpu_seconds.map(|c| c / self.seconds.max(1e-9)),
             "clock_ticks_per_s": procfs::clock_ticks_per_second(),
@@ -201,6 +214,9 @@ impl Report {
         }
         if let (Some(cpu), Some(per)) = (self.server_cpu_seconds, self.server_cpu_us_per_msg()) {
             out += &format!("server CPU {cpu:.2} s: {per:.3} us per delivered message\n");
+        }
+        if let Some(per) = self.server_user_cpu_us_per_msg() {
+            out += &format!("  of which user space: {per:.3} us\n");
         }
         if let Some(cpu) = self.client_cpu_seconds {
             out += &format!(
@@ -351,23 +367,29 @@ pub async fn run(options: &Options) -> Result<Report, String> {
     let mut report = Report::default();
     let pid = options.pid.map(|p| p.to_string());
     let mut broadcast_us = Vec::new();
-    let mut window: Option<(Instant, Option<f64>, Option<f64>)> = None;
+    // Server CPU (total, user) and our own CPU at the window's start.
+    type Sample = (Instant, Option<(f64, f64)>, Option<f64>);
+    let server_cpu = |pid: &Option<String>| -> Result<Option<(f64, f64)>, String> {
+        pid.as_deref()
+            .map(|p| Ok((procfs::cpu_seconds(p)?, procfs::user_cpu_seconds(p)?)))
+            .transpose()
+            .map_err(|e: std::io::Error| format!("server CPU time of pid {pid:?}: {e}"))
+    };
+    let mut window: Option<Sample> = None;
     let started = Instant::now();
     loop {
         let now = Instant::now();
         if window.is_none() && now >= started + options.warmup {
             // Between two broadcasts: the server is idle.
-            let server = pid.as_deref().map(procfs::cpu_seconds).transpose();
-            let server = server.map_err(|e| format!("server CPU time of pid {pid:?}: {e}"))?;
-            window = Some((now, server, procfs::cpu_seconds("self").ok()));
+            window = Some((now, server_cpu(&pid)?, procfs::cpu_seconds("self").ok()));
         }
         if let Some((since, server_before, client_before)) = window {
             if now >= since + options.duration && report.broadcasts > 0 {
-                let server_after = pid.as_deref().map(procfs::cpu_seconds).transpose();
-                let server_after =
-                    server_after.map_err(|e| format!("server CPU time of pid {pid:?}: {e}"))?;
+                let server_after = server_cpu(&pid)?;
                 report.seconds = (Instant::now() - since).as_secs_f64();
-                report.server_cpu_seconds = server_before.zip(server_after).map(|(b, a)| a - b);
+                let spent = server_before.zip(server_after);
+                report.server_cpu_seconds = spent.map(|((b, _), (a, _))| a - b);
+                report.server_user_cpu_seconds = spent.map(|((_, b), (_, a))| a - b);
                 report.client_cpu_seconds = client_before
                     .zip(procfs::cpu_seconds("self").ok())
                     .map(|(b, a)| a - b);

@@ -552,10 +552,11 @@ fn broadcast_row(
             .flatten()
     };
     format!(
-        "{:<20} {:<21} {:>11} {:>10} {:>9} {:>9} {:>11} {:>7}\n",
+        "{:<20} {:<21} {:>11} {:>8} {:>10} {:>9} {:>9} {:>11} {:>7}\n",
         workload.title,
         implementation,
         fmt(median_of(rounds, &["server_cpu_us_per_msg"]), 3),
+        fmt(median_of(rounds, &["server_user_cpu_us_per_msg"]), 3),
         fmt(median_of(rounds, &["msgs_per_s"]), 0),
         fmt(ratio(BROADCAST_REFERENCES[0].1), 2),
         fmt(ratio(BROADCAST_REFERENCES[1].1), 2),
@@ -789,10 +790,11 @@ fn main() {
     }
     if !broadcast_table.is_empty() {
         println!(
-            "\n{:<20} {:<21} {:>11} {:>10} {:>9} {:>9} {:>11} {:>7}",
+            "\n{:<20} {:<21} {:>11} {:>8} {:>10} {:>9} {:>9} {:>11} {:>7}",
             "broadcast",
             "impl",
             "CPU us/msg",
+            "user us",
             "msgs/s",
             BROADCAST_REFERENCES[0].0,
             BROADCAST_REFERENCES[1].0,
@@ -802,7 +804,8 @@ fn main() {
         print!("{broadcast_table}");
         println!(
             "\nbroadcast: {} clients, {} message(s) per broadcast; CPU us/msg is the server's \
-             CPU time per delivered message (one message to one client); a ratio is the \
+             CPU time per delivered message (one message to one client), user us its part in \
+             user space (the rest is the kernel's); a ratio is the \
              median over the rounds of the ratio measured in each round, the two servers run \
              one after the other; below 1.00 is better.",
             settings.broadcast_connections, settings.burst
