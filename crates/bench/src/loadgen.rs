@@ -26,7 +26,7 @@ const KEY: [u8; 4] = [0x5a, 0x1c, 0xe3, 0x77];
 /// How long connecting plus the opening handshake may take, per connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections opened at once.
-const CONNECT_CONCURRENCY: usize = 256;
+pub const CONNECT_CONCURRENCY: usize = 256;
 /// Errors kept word for word in a report; the rest are only counted.
 const KEPT_ERRORS: usize = 5;
 
@@ -235,6 +235,62 @@ impl Report {
     }
 }
 
+/// The body of a load generator's `main`: raises the open-file limit,
+/// runs `run` on a runtime of `threads` (1: a current-thread one), bounded
+/// by `bound`, and returns its report; when it fails, prints why (as
+/// `{"url", "fatal"}` too with `json`) and exits with status 3.
+pub fn run_or_exit<T, Fut>(
+    name: &str,
+    threads: usize,
+    bound: Duration,
+    url: &str,
+    json: bool,
+    run: Fut,
+) -> T
+where
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    if let Err(e) = procfs::raise_nofile_limit() {
+        eprintln!("{name}: cannot raise the open-file limit: {e}");
+    }
+    let runtime = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    }
+    .unwrap_or_else(|e| {
+        eprintln!("{name}: cannot start the runtime: {e}");
+        std::process::exit(3);
+    });
+    let result = runtime.block_on(async {
+        tokio::time::timeout(bound, run)
+            .await
+            .unwrap_or_else(|_| Err(format!("the run did not end within {bound:?}")))
+    });
+    // Dropping the runtime would wait for nothing: its tasks are done or
+    // aborted, and the connections close with the process.
+    result.unwrap_or_else(|e| {
+        if json {
+            println!("{}", serde_json::json!({ "url": url, "fatal": e }));
+        }
+        eprintln!("{name}: {e}");
+        std::process::exit(3);
+    })
+}
+
+/// A command line's seconds (`1.5`) as a duration.
+pub fn parse_seconds(value: &str) -> Result<Duration, String> {
+    let secs: f64 = value
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| "bad duration".to_string())
+}
+
 /// `ws://HOST:PORT/PATH` split into the address to dial, the Host header
 /// and the path.
 pub fn parse_url(url: &str) -> Result<(String, String, String), String> {
@@ -264,10 +320,22 @@ pub fn payload(size: usize) -> Vec<u8> {
     (0..size).map(|i| b'!' + (i * 7 % 94) as u8).collect()
 }
 
+/// `ws://HOST:PORT/PATH` resolved: the address to dial, the Host header
+/// and the path.
+pub async fn resolve(url: &str) -> Result<(SocketAddr, String, String), String> {
+    let (dial_addr, host, path) = parse_url(url)?;
+    let addr = tokio::net::lookup_host(&dial_addr)
+        .await
+        .map_err(|e| format!("resolve {dial_addr}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("resolve {dial_addr}: no address"))?;
+    Ok((addr, host, path))
+}
+
 /// Connects the `index`th connection. To 127.0.0.1, connections come from
 /// 127.0.0.1 to 127.0.0.8 in turn: 10,000 connections, run after run,
 /// would otherwise crowd one address's ephemeral ports.
-async fn dial(addr: SocketAddr, index: usize) -> std::io::Result<TcpStream> {
+pub async fn dial(addr: SocketAddr, index: usize) -> std::io::Result<TcpStream> {
     let socket = match addr.ip() {
         IpAddr::V4(ip) => {
             let socket = TcpSocket::new_v4()?;
@@ -305,20 +373,21 @@ async fn open(
     }
 }
 
-/// Opens `n` connections; fails with the first error.
-async fn open_all(
-    addr: SocketAddr,
-    host: &str,
-    path: &str,
-    n: usize,
-) -> Result<Vec<(TcpStream, Vec<u8>)>, String> {
+/// Opens `n` connections, [`CONNECT_CONCURRENCY`] at a time, each with
+/// `open(index)` (which bounds its own time); fails with the first error.
+pub async fn open_all<T, F, Fut>(n: usize, open: F) -> Result<Vec<T>, String>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>> + Send + 'static,
+{
     let limit = Arc::new(tokio::sync::Semaphore::new(CONNECT_CONCURRENCY));
     let mut tasks = Vec::with_capacity(n);
     for index in 0..n {
-        let (limit, host, path) = (limit.clone(), host.to_string(), path.to_string());
+        let (limit, opening) = (limit.clone(), open(index));
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await.map_err(|e| e.to_string())?;
-            open(addr, &host, &path, index).await
+            opening.await
         }));
     }
     let mut streams = Vec::with_capacity(n);
@@ -339,14 +408,24 @@ async fn open_all(
     }
 }
 
+/// Opens `n` connections to an echo server with [`wire`]'s handshake.
+async fn open_echo(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    n: usize,
+) -> Result<Vec<(TcpStream, Vec<u8>)>, String> {
+    let (host, path): (Arc<str>, Arc<str>) = (host.into(), path.into());
+    open_all(n, |index| {
+        let (host, path) = (host.clone(), path.clone());
+        async move { open(addr, &host, &path, index).await }
+    })
+    .await
+}
+
 /// Runs the load. `Err` when connections cannot be opened at all.
 pub async fn run(options: &Options) -> Result<Report, String> {
-    let (dial_addr, host, path) = parse_url(&options.url)?;
-    let addr = tokio::net::lookup_host(&dial_addr)
-        .await
-        .map_err(|e| format!("resolve {dial_addr}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("resolve {dial_addr}: no address"))?;
+    let (addr, host, path) = resolve(&options.url).await?;
     if options.connections == 0 {
         return Err("--connections must be at least 1".into());
     }
@@ -361,7 +440,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
             report.rss_before =
                 Some(procfs::rss_bytes(pid).map_err(|e| format!("server {pid}: {e}"))?);
         }
-        let streams = open_all(addr, &host, &path, options.connections).await?;
+        let streams = open_echo(addr, &host, &path, options.connections).await?;
         let started = Instant::now();
         tokio::time::sleep(options.duration).await;
         if let Some(pid) = &pid {
@@ -382,7 +461,7 @@ pub async fn run(options: &Options) -> Result<Report, String> {
         return Err("--depth must be at least 1".into());
     }
 
-    let streams = open_all(addr, &host, &path, options.connections).await?;
+    let streams = open_echo(addr, &host, &path, options.connections).await?;
     let expected: Arc<[u8]> = payload(options.size).into();
     let opcode = if options.text { OP_TEXT } else { OP_BINARY };
     let frame: Arc<[u8]> = wire::masked_frame(opcode, &expected, KEY).into();

@@ -26,16 +26,31 @@ pub fn cpu_seconds(pid: &str) -> io::Result<f64> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected /proc/PID/stat"))
 }
 
-/// utime + stime (fields 14 and 15) of a `/proc/PID/stat` line. The
-/// command name (field 2) may hold spaces and parentheses, so fields are
-/// counted from the last `)`.
+/// CPU time of process `pid` in user space alone (utime), in seconds:
+/// with [`cpu_seconds`], it tells the process's own code from the
+/// kernel's work for it.
+pub fn user_cpu_seconds(pid: &str) -> io::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    parse_stat_user_system(&stat)
+        .map(|(user, _)| user as f64 / clock_ticks_per_second() as f64)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unexpected /proc/PID/stat"))
+}
+
+/// utime + stime (fields 14 and 15) of a `/proc/PID/stat` line.
 pub fn parse_stat_ticks(stat: &str) -> Option<u64> {
+    parse_stat_user_system(stat).map(|(user, system)| user + system)
+}
+
+/// utime and stime (fields 14 and 15) of a `/proc/PID/stat` line, in
+/// ticks. The command name (field 2) may hold spaces and parentheses, so
+/// fields are counted from the last `)`.
+pub fn parse_stat_user_system(stat: &str) -> Option<(u64, u64)> {
     let after = &stat[stat.rfind(')')? + 1..];
     // After the name: field 3 (state) is the first.
     let mut fields = after.split_ascii_whitespace().skip(11);
     let utime: u64 = fields.next()?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
 }
 
 /// Resident set size (`VmRSS`) of process `pid`, in bytes.
@@ -82,6 +97,7 @@ mod tests {
     fn stat_fields_after_a_tricky_name() {
         let stat = "4242 (a (b) c) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 20 0 1 0 100 0 0";
         assert_eq!(parse_stat_ticks(stat), Some(325));
+        assert_eq!(parse_stat_user_system(stat), Some((250, 75)));
         assert_eq!(parse_stat_ticks("garbage"), None);
     }
 

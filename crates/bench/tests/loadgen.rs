@@ -1,14 +1,15 @@
-//! loadgen against the `ours` echo server, both as child processes: about
-//! two seconds in all.
+//! loadgen against the `ours` echo server, and broadcast-load against
+//! broadcast servers, all as child processes: a few seconds in all.
 
 use bench::child::Server;
 use rfc6455_test_support::free_port;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 
-fn server(implementation: &str) -> Server {
+/// `program IMPL` listening on a free port; the line that says so.
+fn start(program: &str, implementation: &str) -> (Server, String) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_peer-echo"))
+    let mut child = Command::new(program)
         .args([implementation, "--addr", &format!("127.0.0.1:{port}")])
         .stderr(Stdio::piped())
         .spawn()
@@ -18,14 +19,19 @@ fn server(implementation: &str) -> Server {
         .read_line(&mut line)
         .unwrap();
     assert!(line.contains("listening on"), "{line}");
-    Server { child, port }
+    (Server { child, port }, line)
+}
+
+fn server(implementation: &str) -> Server {
+    start(env!("CARGO_BIN_EXE_peer-echo"), implementation).0
 }
 
 fn loadgen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loadgen"))
-        .args(args)
-        .output()
-        .unwrap()
+    run(env!("CARGO_BIN_EXE_loadgen"), args)
+}
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap()
 }
 
 fn json(output: &Output) -> serde_json::Value {
@@ -85,4 +91,60 @@ fn refused_connection_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("refused"), "{stderr}");
+}
+
+/// `broadcast-load` against `peer-broadcast IMPL`: 20 clients, every
+/// message checked; the report's counts add up.
+fn broadcast(implementation: &str, size: &str, burst: &str, deflate: bool) -> serde_json::Value {
+    let (server, line) = start(env!("CARGO_BIN_EXE_peer-broadcast"), implementation);
+    let control = line.split("control on ").nth(1).unwrap().trim().to_string();
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    let pid = server.child.id().to_string();
+    #[rustfmt::skip]
+    let mut args = vec![
+        "--url", &url, "--control", &control, "--connections", "20", "--size", size,
+        "--burst", burst, "--duration", "0.3", "--warmup", "0.1", "--pid", &pid, "--json",
+    ];
+    if deflate {
+        args.push("--deflate");
+    }
+    let output = run(env!("CARGO_BIN_EXE_broadcast-load"), &args);
+    let report = json(&output);
+    assert!(output.status.success(), "{implementation}: {report}");
+    assert_eq!(report["error_count"], 0, "{report}");
+    let burst: u64 = burst.parse().unwrap();
+    let broadcasts = report["broadcasts"].as_u64().unwrap();
+    assert!(broadcasts > 0, "{report}");
+    assert_eq!(report["messages"], broadcasts * burst * 20, "{report}");
+    assert!(
+        report["server_cpu_us_per_msg"].as_f64().is_some(),
+        "{report}"
+    );
+    report
+}
+
+#[test]
+fn every_broadcast_server_delivers_every_message() {
+    for implementation in bench::child::PEER_BROADCAST_IMPLS {
+        let deflate = implementation.starts_with("ours-deflate");
+        broadcast(implementation, "4096", "3", deflate);
+    }
+    broadcast("ours", "16", "1", false);
+}
+
+#[test]
+fn a_broadcast_load_that_asks_for_deflate_fails_without_it() {
+    let (server, line) = start(env!("CARGO_BIN_EXE_peer-broadcast"), "ours");
+    let control = line.split("control on ").nth(1).unwrap().trim().to_string();
+    let url = format!("ws://127.0.0.1:{}/", server.port);
+    #[rustfmt::skip]
+    let output = run(env!("CARGO_BIN_EXE_broadcast-load"), &[
+        "--url", &url, "--control", &control, "--deflate", "--duration", "0.1",
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("did not accept permessage-deflate"),
+        "{stderr}"
+    );
 }

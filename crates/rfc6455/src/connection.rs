@@ -788,9 +788,14 @@ impl Connection {
         Ok(())
     }
 
-    /// Queues a frame prepared once: its header copied, its payload
-    /// shared from 16 KiB on, as [`write_data`](Self::write_data) does.
+    /// Queues a frame prepared once: shared whole where it was kept whole
+    /// (1 to 16 KiB); else its header copied, its payload shared from 16
+    /// KiB on, as [`write_data`](Self::write_data) does.
     fn write_prepared(&mut self, frame: Frame) {
+        if let Some(whole) = frame.whole {
+            self.output.push_shared(whole);
+            return;
+        }
         let output = self.output.buf_mut();
         output.extend_from_slice(frame.header.as_slice());
         if frame.payload.len() >= ZERO_COPY_MIN {

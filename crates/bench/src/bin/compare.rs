@@ -2,13 +2,20 @@
 //! `loadgen`, in interleaved rounds (A B C D, A B C D, ...) so that drift
 //! on a shared machine lands on all alike, and prints one table: the
 //! median of the rounds, and each implementation against fastwebsockets.
+//! The broadcast workloads (`broadcast16`, `broadcast4k`,
+//! `broadcast-deflate`, not run unless named) do the same with
+//! `peer-broadcast` under `broadcast-load`, in a table of their own:
+//! against tokio-tungstenite, fastwebsockets, and (with deflate) one
+//! compression per connection.
 //! Also writes every round to `reports/bench/peers.json` (its format is
 //! the report page's, `rfc6455_test_support::report::peers`).
 //!
 //! ```text
 //! compare [--quick] [--rounds N] [--duration SECS] [--warmup SECS]
-//!         [--impls a,b,...] [--workloads small,large,latency,idle]
-//!         [--idle-connections N] [--out PATH] [--no-pin]
+//!         [--impls a,b,...] [--workloads small,large,latency,idle,
+//!                            broadcast16,broadcast4k,broadcast-deflate]
+//!         [--idle-connections N] [--broadcast-connections N] [--burst B]
+//!         [--out PATH] [--no-pin]
 //! ```
 //!
 //! The server is pinned to CPU 0 and loadgen to CPU 1 with `taskset`
@@ -17,7 +24,7 @@
 //! bench -p testee`; `fuzzserver` is the testee crate's, needed only when
 //! `--impls` names it).
 
-use bench::child::{Server, PEER_ECHO_IMPLS};
+use bench::child::{Server, PEER_BROADCAST_IMPLS, PEER_ECHO_IMPLS};
 use clap::builder::PossibleValuesParser;
 use clap::Parser;
 use rfc6455_test_support::report::peers::{
@@ -30,16 +37,35 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-/// Every implementation `--impls` may name, in the run's order:
-/// `peer-echo`'s, and `fuzzserver`, the Autobahn testee itself (crate
-/// `testee`, built beside this one), with its own runtime and limits.
-fn impls() -> Vec<&'static str> {
+/// Every echo server, in the run's order: `peer-echo`'s, and
+/// `fuzzserver`, the Autobahn testee itself (crate `testee`, built beside
+/// this one), with its own runtime and limits.
+fn echo_impls() -> Vec<&'static str> {
     std::iter::once("fuzzserver")
         .chain(PEER_ECHO_IMPLS)
         .collect()
 }
+
+/// Every implementation `--impls` may name: the echo servers, then the
+/// broadcast servers that are not also echo servers.
+fn impls() -> Vec<&'static str> {
+    let mut all = echo_impls();
+    for name in PEER_BROADCAST_IMPLS {
+        if !all.contains(&name) {
+            all.push(name);
+        }
+    }
+    all
+}
 /// What every ratio is against.
 const REFERENCE: &str = "fastwebsockets";
+/// What the broadcast table's other ratios are against: the usual
+/// broadcast, and a compression per connection.
+const BROADCAST_REFERENCES: [(&str, &str); 3] = [
+    ("vs tungst", "tungstenite"),
+    ("vs fastws", "fastwebsockets"),
+    ("vs per-conn", "ours-deflate-per-conn"),
+];
 const FIRST_PORT: u16 = 19100;
 
 #[derive(Clone, Copy)]
@@ -52,9 +78,24 @@ struct Workload {
     depth: usize,
     size: usize,
     idle: bool,
+    /// Served by `peer-broadcast` under `broadcast-load`.
+    broadcast: bool,
+    /// With permessage-deflate (broadcast only).
+    deflate: bool,
 }
 
 impl Workload {
+    /// The implementations that serve this workload, in the run's order.
+    fn impls(&self) -> Vec<&'static str> {
+        if !self.broadcast {
+            return echo_impls();
+        }
+        PEER_BROADCAST_IMPLS
+            .into_iter()
+            .filter(|i| i.starts_with("ours-deflate") == self.deflate)
+            .collect()
+    }
+
     /// The figure the ratio compares, from one loadgen report.
     fn headline(&self, report: &Value) -> Option<f64> {
         match self.key {
@@ -68,12 +109,13 @@ impl Workload {
         match self.key {
             "latency" => "p50 latency",
             "idle" => "RSS per idle connection",
+            _ if self.broadcast => "server CPU per delivered message",
             _ => "server CPU per message",
         }
     }
 }
 
-const WORKLOADS: [Workload; 4] = [
+const WORKLOADS: [Workload; 7] = [
     Workload {
         key: "small",
         title: "16 B, 64 conn x 16",
@@ -81,6 +123,8 @@ const WORKLOADS: [Workload; 4] = [
         depth: 16,
         size: 16,
         idle: false,
+        broadcast: false,
+        deflate: false,
     },
     Workload {
         key: "large",
@@ -89,6 +133,8 @@ const WORKLOADS: [Workload; 4] = [
         depth: 4,
         size: 64 << 10,
         idle: false,
+        broadcast: false,
+        deflate: false,
     },
     Workload {
         key: "latency",
@@ -97,6 +143,8 @@ const WORKLOADS: [Workload; 4] = [
         depth: 1,
         size: 16,
         idle: false,
+        broadcast: false,
+        deflate: false,
     },
     Workload {
         key: "idle",
@@ -105,8 +153,43 @@ const WORKLOADS: [Workload; 4] = [
         depth: 0,
         size: 0,
         idle: true,
+        broadcast: false,
+        deflate: false,
+    },
+    Workload {
+        key: "broadcast16",
+        title: "broadcast 16 B",
+        connections: 10_000,
+        depth: 1,
+        size: 16,
+        idle: false,
+        broadcast: true,
+        deflate: false,
+    },
+    Workload {
+        key: "broadcast4k",
+        title: "broadcast 4 KiB",
+        connections: 10_000,
+        depth: 1,
+        size: 4 << 10,
+        idle: false,
+        broadcast: true,
+        deflate: false,
+    },
+    Workload {
+        key: "broadcast-deflate",
+        title: "broadcast 4 KiB defl",
+        connections: 10_000,
+        depth: 1,
+        size: 4 << 10,
+        idle: false,
+        broadcast: true,
+        deflate: true,
     },
 ];
+
+/// The workloads run when `--workloads` names none: the echo ones.
+const DEFAULT_WORKLOADS: usize = 4;
 
 /// An implementation and its loadgen reports, one per round.
 type ImplRounds = (String, Vec<Value>);
@@ -118,7 +201,10 @@ struct Settings {
     warmup: f64,
     idle_settle: f64,
     idle_connections: usize,
-    impls: Vec<String>,
+    broadcast_connections: usize,
+    burst: usize,
+    /// `--impls`, if given: each workload runs those of its own it names.
+    impls: Option<Vec<String>>,
     workloads: Vec<Workload>,
     out: PathBuf,
     pin: bool,
@@ -133,8 +219,8 @@ fn fail(message: &str) -> ! {
 #[derive(Parser)]
 #[command(name = "compare", args_override_self = true)]
 struct Cli {
-    /// About 30 s: 1 round of 1 s, 0.3 s warm-up, 2,000 idle connections
-    /// (the flags below override it).
+    /// About 30 s: 1 round of 1 s, 0.3 s warm-up, 2,000 idle connections,
+    /// 2,000 broadcast clients (the flags below override it).
     #[arg(long)]
     quick: bool,
     /// Rounds of each workload (idle: default 2) [default: 3].
@@ -146,17 +232,24 @@ struct Cli {
     /// Load before each window, in seconds [default: 0.5].
     #[arg(long, value_name = "SECS")]
     warmup: Option<f64>,
-    /// The implementations, in the run's order [default: all].
+    /// The implementations, in the run's order [default: all that serve
+    /// each workload].
     #[arg(long, value_name = "a,b,...", value_delimiter = ',',
           value_parser = PossibleValuesParser::new(impls()))]
     impls: Vec<String>,
     /// The workloads [default: all].
-    #[arg(long, value_name = "small,large,latency,idle", value_delimiter = ',',
-          value_parser = workload)]
+    #[arg(long, value_name = "small,large,latency,idle,broadcast16,broadcast4k,broadcast-deflate",
+          value_delimiter = ',', value_parser = workload)]
     workloads: Vec<Workload>,
     /// Connections of the idle workload [default: 10000].
     #[arg(long, value_name = "N")]
     idle_connections: Option<usize>,
+    /// Clients of the broadcast workloads [default: 10000].
+    #[arg(long, value_name = "N")]
+    broadcast_connections: Option<usize>,
+    /// Messages per broadcast, sent back to back [default: 1].
+    #[arg(long, value_name = "B")]
+    burst: Option<usize>,
     /// Where to write every round [default: reports/bench/peers.json].
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
@@ -182,8 +275,10 @@ fn parse_args() -> Settings {
         warmup: 0.5,
         idle_settle: 1.5,
         idle_connections: 10_000,
-        impls: impls().into_iter().map(str::to_string).collect(),
-        workloads: WORKLOADS.to_vec(),
+        broadcast_connections: 10_000,
+        burst: 1,
+        impls: None,
+        workloads: WORKLOADS[..DEFAULT_WORKLOADS].to_vec(),
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/bench/peers.json"),
         pin: !cli.no_pin,
     };
@@ -194,14 +289,17 @@ fn parse_args() -> Settings {
         s.warmup = 0.3;
         s.idle_settle = 0.5;
         s.idle_connections = 2_000;
+        s.broadcast_connections = 2_000;
     }
     s.rounds = cli.rounds.unwrap_or(s.rounds).max(1);
     s.idle_rounds = cli.rounds.unwrap_or(s.idle_rounds).max(1);
     s.duration = cli.duration.unwrap_or(s.duration);
     s.warmup = cli.warmup.unwrap_or(s.warmup);
     s.idle_connections = cli.idle_connections.unwrap_or(s.idle_connections);
+    s.broadcast_connections = cli.broadcast_connections.unwrap_or(s.broadcast_connections);
+    s.burst = cli.burst.unwrap_or(s.burst).max(1);
     if !cli.impls.is_empty() {
-        s.impls = cli.impls;
+        s.impls = Some(cli.impls);
     }
     if !cli.workloads.is_empty() {
         s.workloads = cli.workloads;
@@ -238,22 +336,23 @@ fn command(pin: Option<&str>, program: &Path) -> Command {
 
 /// The program that serves `implementation`, and its arguments before
 /// `--addr`.
-fn server_program(implementation: &str, peer_echo: &Path) -> (PathBuf, Vec<String>) {
+fn server_program(workload: &Workload, implementation: &str) -> (PathBuf, Vec<String>) {
     match implementation {
+        _ if workload.broadcast => (sibling("peer-broadcast"), vec![implementation.into()]),
         "fuzzserver" => (sibling("fuzzserver"), Vec::new()),
-        other => (peer_echo.to_path_buf(), vec![other.to_string()]),
+        other => (sibling("peer-echo"), vec![other.to_string()]),
     }
 }
 
-/// Starts the server of `implementation` on a fresh port and waits for it
-/// to listen.
+/// Starts the server of `implementation` for `workload` on a fresh port
+/// and waits for it to listen; returns it and the line that said so.
 fn start_server(
-    peer_echo: &Path,
+    workload: &Workload,
     implementation: &str,
     port: &mut u16,
     pin: bool,
-) -> Result<Server, String> {
-    let (exe, args) = server_program(implementation, peer_echo);
+) -> Result<(Server, String), String> {
+    let (exe, args) = server_program(workload, implementation);
     for _ in 0..20 {
         let this_port = *port;
         *port = if *port >= 29000 {
@@ -281,10 +380,11 @@ fn start_server(
         loop {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(line) if line.contains("listening on") => {
-                    return Ok(Server {
+                    let server = Server {
                         child,
                         port: this_port,
-                    })
+                    };
+                    return Ok((server, line));
                 }
                 Ok(line) if line.contains("cannot listen") => break, // next port
                 Ok(_) => {}
@@ -381,17 +481,122 @@ fn read_trimmed(path: &str) -> String {
         .to_string()
 }
 
+/// Runs `broadcast-load` once against `server`, whose start-up `line`
+/// names its control port; its JSON report, or what went wrong.
+fn run_broadcast(
+    workload: &Workload,
+    settings: &Settings,
+    server: &Server,
+    line: &str,
+    pin: bool,
+) -> Value {
+    let Some(control) = line.split("control on ").nth(1) else {
+        return json!({ "fatal": format!("no control port in {line:?}") });
+    };
+    let mut args: Vec<String> = vec![
+        "--url".into(),
+        format!("ws://127.0.0.1:{}/", server.port),
+        "--control".into(),
+        control.trim().into(),
+        "--pid".into(),
+        server.child.id().to_string(),
+    ];
+    for (flag, value) in [
+        ("--connections", workload.connections.to_string()),
+        ("--size", workload.size.to_string()),
+        ("--burst", workload.depth.to_string()),
+        ("--duration", settings.duration.to_string()),
+        ("--warmup", settings.warmup.to_string()),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
+    if workload.deflate {
+        args.push("--deflate".into());
+    }
+    let bound = Duration::from_secs_f64(settings.duration + settings.warmup + 60.0);
+    run_loadgen(&sibling("broadcast-load"), &args, pin, bound)
+}
+
+/// The median over the rounds of `implementation`'s headline figure over
+/// `reference`'s, each ratio taken within one round.
+fn per_round_ratio(
+    workload: &Workload,
+    per_impl: &[ImplRounds],
+    implementation: &str,
+    reference: &str,
+) -> Option<f64> {
+    let rounds_of = |name: &str| per_impl.iter().find(|(i, _)| i == name).map(|(_, r)| r);
+    let (ours, theirs) = (rounds_of(implementation)?, rounds_of(reference)?);
+    median(
+        ours.iter()
+            .zip(theirs)
+            .filter_map(|(a, b)| Some(workload.headline(a)? / workload.headline(b)?))
+            .collect(),
+    )
+}
+
+/// One line of the broadcast table.
+fn broadcast_row(
+    workload: &Workload,
+    implementation: &str,
+    per_impl: &[ImplRounds],
+    failed: usize,
+) -> String {
+    let rounds = per_impl
+        .iter()
+        .find(|(i, _)| i == implementation)
+        .map_or(&[][..], |(_, r)| &r[..]);
+    let ratio = |reference: &str| {
+        (reference != implementation)
+            .then(|| per_round_ratio(workload, per_impl, implementation, reference))
+            .flatten()
+    };
+    format!(
+        "{:<20} {:<21} {:>11} {:>8} {:>10} {:>9} {:>9} {:>11} {:>7}\n",
+        workload.title,
+        implementation,
+        fmt(median_of(rounds, &["server_cpu_us_per_msg"]), 3),
+        fmt(median_of(rounds, &["server_user_cpu_us_per_msg"]), 3),
+        fmt(median_of(rounds, &["msgs_per_s"]), 0),
+        fmt(ratio(BROADCAST_REFERENCES[0].1), 2),
+        fmt(ratio(BROADCAST_REFERENCES[1].1), 2),
+        fmt(ratio(BROADCAST_REFERENCES[2].1), 2),
+        format!("{failed}/{}", rounds.len())
+    )
+}
+
 fn main() {
     let settings = parse_args();
-    let peer_echo = sibling("peer-echo");
-    let loadgen = sibling("loadgen");
-    for implementation in &settings.impls {
-        // Every server binary is there before the first round starts.
-        server_program(implementation, &peer_echo);
+    // Each workload with the implementations it runs.
+    let plan: Vec<(Workload, Vec<&str>)> = settings
+        .workloads
+        .iter()
+        .map(|w| {
+            let mut impls = w.impls();
+            if let Some(named) = &settings.impls {
+                impls.retain(|i| named.iter().any(|n| n == i));
+            }
+            (*w, impls)
+        })
+        .collect();
+    for (workload, impls) in &plan {
+        // Every binary is there before the first round starts.
+        sibling(if workload.broadcast {
+            "broadcast-load"
+        } else {
+            "loadgen"
+        });
+        for implementation in impls {
+            server_program(workload, implementation);
+        }
     }
+    let most_connections = settings
+        .idle_connections
+        .max(settings.broadcast_connections);
     match bench::procfs::raise_nofile_limit() {
-        Ok(limit) if (limit as usize) < settings.idle_connections + 100 => eprintln!(
-            "compare: open-file limit {limit}: the idle workload will fail; raise the hard limit"
+        Ok(limit) if (limit as usize) < most_connections + 100 => eprintln!(
+            "compare: open-file limit {limit}: the idle and broadcast workloads will fail; \
+             raise the hard limit"
         ),
         Ok(_) => {}
         Err(e) => eprintln!("compare: cannot raise the open-file limit: {e}"),
@@ -415,34 +620,38 @@ fn main() {
     let load_before = read_trimmed("/proc/loadavg");
     eprintln!(
         "compare: {} implementation(s), {} workload(s), {} round(s) of {} s; {cores} CPU(s) ({cpu_model}), load {load_before}",
-        settings.impls.len(),
-        settings.workloads.len(),
+        plan.iter().map(|(_, i)| i.len()).max().unwrap_or(0),
+        plan.len(),
         settings.rounds,
         settings.duration
     );
     let started = Instant::now();
     let mut port = FIRST_PORT;
     let mut results: Vec<(Workload, Vec<ImplRounds>)> = Vec::new();
-    for workload in &settings.workloads {
+    for (workload, impls) in &plan {
         let mut workload = *workload;
         if workload.idle {
             workload.connections = settings.idle_connections;
+        }
+        if workload.broadcast {
+            workload.connections = settings.broadcast_connections;
+            workload.depth = settings.burst;
         }
         let rounds = if workload.idle {
             settings.idle_rounds
         } else {
             settings.rounds
         };
-        let mut per_impl: Vec<ImplRounds> = settings
-            .impls
-            .iter()
-            .map(|i| (i.clone(), Vec::new()))
-            .collect();
+        let mut per_impl: Vec<ImplRounds> =
+            impls.iter().map(|i| (i.to_string(), Vec::new())).collect();
         for round in 0..rounds {
             for (implementation, reports) in per_impl.iter_mut() {
-                let report = match start_server(&peer_echo, implementation, &mut port, pin) {
+                let report = match start_server(&workload, implementation, &mut port, pin) {
                     Err(e) => json!({ "fatal": e }),
-                    Ok(server) => {
+                    Ok((server, line)) if workload.broadcast => {
+                        run_broadcast(&workload, &settings, &server, &line, pin)
+                    }
+                    Ok((server, _)) => {
                         let mut args = vec![
                             "--url".to_string(),
                             format!("ws://127.0.0.1:{}/", server.port),
@@ -469,7 +678,7 @@ fn main() {
                             settings.duration + settings.warmup
                         };
                         let bound = Duration::from_secs_f64(seconds + 40.0);
-                        run_loadgen(&loadgen, &args, pin, bound)
+                        run_loadgen(&sibling("loadgen"), &args, pin, bound)
                         // The server is killed here.
                     }
                 };
@@ -492,13 +701,10 @@ fn main() {
         results.push((workload, per_impl));
     }
 
-    // The table.
-    println!();
-    println!(
-        "{:<20} {:<17} {:>11} {:>10} {:>10} {:>10} {:>9} {:>8}",
-        "workload", "impl", "CPU us/msg", "msgs/s", "p50 us", "B/conn", "vs fastws", "failed"
-    );
+    // The tables: echo, then broadcast.
+    let mut echo_table = String::new();
     let mut out_workloads = Vec::new();
+    let mut broadcast_table = String::new();
     for (workload, per_impl) in &results {
         let reference = per_impl
             .iter()
@@ -521,21 +727,25 @@ fn main() {
             } else {
                 (fmt(cpu, 3), fmt(rate, 0), fmt(p50, 1), "-".into())
             };
-            println!(
-                "{:<20} {:<17} {:>11} {:>10} {:>10} {:>10} {:>9} {:>8}",
-                if workload.idle {
-                    format!("{} idle conns", workload.connections)
-                } else {
-                    workload.title.to_string()
-                },
-                implementation,
-                cpu_s,
-                rate_s,
-                p50_s,
-                rss_s,
-                fmt(ratio, 2),
-                format!("{failed}/{}", rounds.len())
-            );
+            if workload.broadcast {
+                broadcast_table += &broadcast_row(workload, implementation, per_impl, failed);
+            } else {
+                echo_table += &format!(
+                    "{:<20} {:<17} {:>11} {:>10} {:>10} {:>10} {:>9} {:>8}\n",
+                    if workload.idle {
+                        format!("{} idle conns", workload.connections)
+                    } else {
+                        workload.title.to_string()
+                    },
+                    implementation,
+                    cpu_s,
+                    rate_s,
+                    p50_s,
+                    rss_s,
+                    fmt(ratio, 2),
+                    format!("{failed}/{}", rounds.len())
+                );
+            }
             out_impls.insert(
                 implementation.clone(),
                 ImplResult {
@@ -566,11 +776,41 @@ fn main() {
             title: workload.title.into(),
         });
     }
-    println!(
-        "\nvs fastws: the workload's headline figure over fastwebsockets' (server CPU per \
-         message; p50 for 1x1; bytes per connection for idle), medians of the rounds; \
-         below 1.00 is better."
-    );
+    if !echo_table.is_empty() {
+        println!(
+            "\n{:<20} {:<17} {:>11} {:>10} {:>10} {:>10} {:>9} {:>8}",
+            "workload", "impl", "CPU us/msg", "msgs/s", "p50 us", "B/conn", "vs fastws", "failed"
+        );
+        print!("{echo_table}");
+        println!(
+            "\nvs fastws: the workload's headline figure over fastwebsockets' (server CPU per \
+             message; p50 for 1x1; bytes per connection for idle), medians of the rounds; \
+             below 1.00 is better."
+        );
+    }
+    if !broadcast_table.is_empty() {
+        println!(
+            "\n{:<20} {:<21} {:>11} {:>8} {:>10} {:>9} {:>9} {:>11} {:>7}",
+            "broadcast",
+            "impl",
+            "CPU us/msg",
+            "user us",
+            "msgs/s",
+            BROADCAST_REFERENCES[0].0,
+            BROADCAST_REFERENCES[1].0,
+            BROADCAST_REFERENCES[2].0,
+            "failed"
+        );
+        print!("{broadcast_table}");
+        println!(
+            "\nbroadcast: {} clients, {} message(s) per broadcast; CPU us/msg is the server's \
+             CPU time per delivered message (one message to one client), user us its part in \
+             user space (the rest is the kernel's); a ratio is the \
+             median over the rounds of the ratio measured in each round, the two servers run \
+             one after the other; below 1.00 is better.",
+            settings.broadcast_connections, settings.burst
+        );
+    }
     let document = PeersFile {
         elapsed_s: started.elapsed().as_secs_f64(),
         generated_unix_s: SystemTime::now()

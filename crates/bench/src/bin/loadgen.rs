@@ -15,7 +15,7 @@
 //! failed (the results are still printed), 2 on bad arguments, 3 when the
 //! connections could not be opened.
 
-use bench::loadgen::{self, Options, CONNECT_TIMEOUT};
+use bench::loadgen::{self, parse_seconds, run_or_exit, Options, CONNECT_TIMEOUT};
 use clap::Parser;
 use std::time::Duration;
 
@@ -36,10 +36,10 @@ struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = 16)]
     size: usize,
     /// The measured window, in seconds (idle: how long the connections sit).
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
     duration: Duration,
     /// Load before the window, not measured, in seconds.
-    #[arg(long, value_name = "SECS", default_value = "1", value_parser = seconds)]
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
     warmup: Duration,
     /// The server's process, for its CPU time per message and its memory.
     #[arg(long)]
@@ -62,13 +62,6 @@ struct Cli {
     json: bool,
 }
 
-fn seconds(value: &str) -> Result<Duration, String> {
-    let secs: f64 = value
-        .parse()
-        .map_err(|_| format!("{value:?} is not a number"))?;
-    Duration::try_from_secs_f64(secs).map_err(|_| "bad duration".to_string())
-}
-
 fn main() {
     let cli = Cli::parse();
     let options = Options {
@@ -83,42 +76,10 @@ fn main() {
         idle: cli.idle,
     };
     let (json, threads) = (cli.json, cli.threads);
-    if let Err(e) = bench::procfs::raise_nofile_limit() {
-        eprintln!("loadgen: cannot raise the open-file limit: {e}");
-    }
-    let runtime = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .enable_all()
-            .build()
-    }
-    .unwrap_or_else(|e| {
-        eprintln!("loadgen: cannot start the runtime: {e}");
-        std::process::exit(3);
-    });
     // Never hang: connecting, the warm-up, the window and a grace period.
     let bound = CONNECT_TIMEOUT + options.warmup + options.duration + Duration::from_secs(10);
-    let result = runtime.block_on(async {
-        tokio::time::timeout(bound, loadgen::run(&options))
-            .await
-            .unwrap_or_else(|_| Err(format!("the run did not end within {bound:?}")))
-    });
-    // Dropping the runtime would wait for nothing: its tasks are done or
-    // aborted, and the connections close with the process.
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            if json {
-                println!("{}", serde_json::json!({ "url": options.url, "fatal": e }));
-            }
-            eprintln!("loadgen: {e}");
-            std::process::exit(3);
-        }
-    };
+    let run = loadgen::run(&options);
+    let report = run_or_exit("loadgen", threads, bound, &options.url, json, run);
     if json {
         println!("{}", report.to_json(&options));
     } else {

@@ -26,7 +26,7 @@
 //!   from the input buffer, small ones of a read gathered into one write.
 //!   About what any echo server has to pay.
 
-use bench::child::PEER_ECHO_IMPLS;
+use bench::child::{server_runtime, ErrorLog, PEER_ECHO_IMPLS};
 use bench::wire::{self, OP_CLOSE, OP_PING, OP_PONG};
 use bytes::{Buf, BytesMut};
 use clap::builder::PossibleValuesParser;
@@ -34,7 +34,6 @@ use clap::Parser;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
@@ -50,15 +49,10 @@ struct Cli {
     addr: String,
 }
 
-/// Connection errors logged; more are only counted (a benchmark's 10,000
-/// connections all end at once).
-const LOGGED_ERRORS: usize = 5;
-static ERRORS: AtomicUsize = AtomicUsize::new(0);
+static ERRORS: ErrorLog = ErrorLog::new("peer-echo");
 
 fn log_error(error: impl std::fmt::Display) {
-    if ERRORS.fetch_add(1, Ordering::Relaxed) < LOGGED_ERRORS {
-        eprintln!("peer-echo: connection: {error}");
-    }
+    ERRORS.log(error);
 }
 
 fn main() {
@@ -66,13 +60,7 @@ fn main() {
         implementation,
         addr,
     } = Cli::parse();
-    if let Err(e) = bench::procfs::raise_nofile_limit() {
-        eprintln!("peer-echo: cannot raise the open-file limit: {e}");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a current-thread runtime");
+    let runtime = server_runtime("peer-echo");
     runtime.block_on(async {
         let listener = match TcpListener::bind(&addr).await {
             Ok(listener) => listener,
@@ -112,7 +100,7 @@ where
                 // rust-lang/rust#62958), and every idle connection with it.
                 tokio::spawn(echo(stream).map(|result| {
                     if let Err(e) = result {
-                        log_error(e);
+                        log_error(format!("connection: {e}"));
                     }
                 }));
             }
