@@ -276,14 +276,33 @@ impl Http2Client {
                 request = request.with_deflate(deflate.clone());
             }
         }
-        let mut connect = request.to_extended_connect()?;
-        connect
+        let connect = request.to_extended_connect()?;
+        let (response, io) = self.open(connect, config.handshake_timeout).await?;
+        let checked = request.check_extended_connect_response(&response)?;
+        let mut ws = WebSocket::from_raw_with_deflate(io, Role::Client, config, checked.deflate);
+        ws.set_protocol(checked.protocol.clone());
+        Ok((ws, checked))
+    }
+
+    /// Sends `request` as an extended CONNECT with `:protocol` websocket
+    /// on a new stream, as it is (no check: the caller makes the request
+    /// and judges the answer, as a relay does), and returns the server's
+    /// answer head and the stream. Waits while the server's limit on
+    /// concurrent streams is reached; bounded by `timeout`.
+    /// [`websocket`](Self::websocket) is this with the checks of RFC 8441
+    /// §4 and §5.
+    pub async fn open(
+        &self,
+        mut request: http::Request<()>,
+        timeout: std::time::Duration,
+    ) -> Result<(http::Response<()>, H2Stream), Error> {
+        request
             .extensions_mut()
             .insert(h2::ext::Protocol::from_static("websocket"));
         let send = self.send.clone();
-        let opened = tokio::time::timeout(config.handshake_timeout, async move {
+        let opened = tokio::time::timeout(timeout, async move {
             let mut send = send.ready().await.map_err(h2_error)?;
-            let (response, stream) = send.send_request(connect, false).map_err(h2_error)?;
+            let (response, stream) = send.send_request(request, false).map_err(h2_error)?;
             let response = response.await.map_err(h2_error)?;
             Ok::<_, Error>((response, stream))
         })
@@ -292,11 +311,11 @@ impl Http2Client {
             what: TimeoutKind::Handshake,
         })??;
         let (response, send_stream) = opened;
-        let checked = request.check_extended_connect_response(&response)?;
-        let io = H2Stream::new(send_stream, response.into_body());
-        let mut ws = WebSocket::from_raw_with_deflate(io, Role::Client, config, checked.deflate);
-        ws.set_protocol(checked.protocol.clone());
-        Ok((ws, checked))
+        let (head, body) = response.into_parts();
+        Ok((
+            http::Response::from_parts(head, ()),
+            H2Stream::new(send_stream, body),
+        ))
     }
 }
 

@@ -1,12 +1,14 @@
 //! The Autobahn Testsuite's server testee: an echo server, with the
 //! library's default limits and permessage-deflate on.
 //!
-//! `fuzzserver [--addr HOST:PORT] [--tls CERT KEY] [--streaming]
+//! `fuzzserver [--addr HOST:PORT] [--tls CERT KEY | --http2] [--streaming]
 //! [--max-streamed-message-size BYTES]` (default `127.0.0.1:9001`) answers
 //! every Text and Binary message with the same message, runs until killed,
 //! and logs one line per connection that ends in an error. With `--tls` it
 //! serves `wss://` with the certificate chain and private key in those PEM
-//! files. With `--streaming` it echoes each message as a stream: every
+//! files. With `--http2` it serves WebSockets over HTTP/2 with prior
+//! knowledge instead (RFC 8441, `rfc6455::http2::serve_connection`). With
+//! `--streaming` it echoes each message as a stream: every
 //! piece sent back as a fragment as soon as it arrives (validated and
 //! inflated on the way in, compressed again on the way out), never the
 //! whole message held, so a message of any size (up to
@@ -40,6 +42,11 @@ struct Cli {
     /// The limit on a streamed message (`Config::max_streamed_message_size`).
     #[arg(long, value_name = "BYTES")]
     max_streamed_message_size: Option<usize>,
+    /// Serve WebSockets over HTTP/2 with prior knowledge (RFC 8441's
+    /// extended CONNECT, `rfc6455::http2::serve_connection`) instead of
+    /// HTTP/1.1.
+    #[arg(long, conflicts_with = "tls")]
+    http2: bool,
 }
 
 // One thread: the Autobahn Testsuite runs its cases one at a time, and a
@@ -52,6 +59,7 @@ async fn main() {
         tls,
         streaming,
         max_streamed_message_size,
+        http2,
     } = Cli::parse();
     let tls = match tls
         .map(|files| testee::tls_acceptor(&files[0], &files[1]))
@@ -68,6 +76,9 @@ async fn main() {
     let mut config = testee::config();
     if let Some(limit) = max_streamed_message_size {
         config.max_streamed_message_size = limit;
+    }
+    if http2 {
+        return serve_http2(&addr, config, streaming).await;
     }
     let server = match Server::bind(&addr, config).await {
         Ok(server) => server,
@@ -104,17 +115,63 @@ where
             // state, the argument and the variable it is moved into
             // (rust-lang/rust#62958), and every idle connection with it.
             async move {
-                let echoed = if streaming {
-                    echo_streamed(&mut ws).await
-                } else {
-                    echo_messages(&mut ws).await
-                };
-                if let Err(e) = echoed {
+                if let Err(e) = echo(&mut ws, streaming).await {
                     eprintln!("fuzzserver: {peer:?}: {e}");
                 }
             }
         })
         .await;
+}
+
+/// Serves WebSockets over HTTP/2 (prior knowledge) on `addr`, one
+/// `serve_connection` per TCP connection, echoing as over HTTP/1.1.
+async fn serve_http2(addr: &str, config: rfc6455::Config, streaming: bool) {
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("fuzzserver: cannot listen on {addr}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let local = listener
+        .local_addr()
+        .map_or_else(|_| addr.to_owned(), |a| a.to_string());
+    eprintln!("fuzzserver: listening on h2c://{local} (WebSockets over HTTP/2)");
+    loop {
+        let Ok((tcp, peer)) = listener.accept().await else {
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let upgrade = rfc6455::hyper::Upgrade::new(config.clone());
+        tokio::spawn(async move {
+            let served =
+                rfc6455::http2::serve_connection(tcp, peer, upgrade, move |mut ws, accepted| {
+                    let peer = accepted.peer;
+                    async move {
+                        if let Err(e) = echo(&mut ws, streaming).await {
+                            eprintln!("fuzzserver: {peer:?}: {e}");
+                        }
+                    }
+                })
+                .await;
+            if let Err(e) = served {
+                eprintln!("fuzzserver: {peer:?}: HTTP/2: {e}");
+            }
+        });
+    }
+}
+
+/// Echoes until the peer closes: each message piece by piece when
+/// `streaming`, else whole.
+async fn echo<S>(ws: &mut rfc6455::WebSocket<S>, streaming: bool) -> Result<(), rfc6455::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if streaming {
+        echo_streamed(ws).await
+    } else {
+        echo_messages(ws).await
+    }
 }
 
 /// Echoes until the peer closes.

@@ -29,6 +29,12 @@ on a free port of 127.0.0.1 and installed with apt-get when missing (Debian's
 squid, as root); every case unless --cases (or --tls) says
 otherwise, compared with the client baseline; reports go to
 reports/autobahn-proxy/client/ (reports/autobahn-tls-proxy/ with --tls).
+--http2 runs the server role over HTTP/2 (RFC 8441): wstest speaks HTTP/1.1
+to h2relay (target/release/h2relay) on the server address, which opens an
+extended CONNECT to fuzzserver --http2 on a free port and moves WebSocket
+frames untouched both ways; every case unless --cases says otherwise,
+compared with the server baseline; reports go to
+reports/autobahn-http2/server/.
 --streaming runs the server role against fuzzserver --streaming, which echoes
 each message piece by piece as it arrives; every case unless --cases says
 otherwise, compared with the server baseline; reports go to
@@ -72,6 +78,11 @@ pub struct Cli {
     /// send), never whole.
     #[arg(long)]
     pub streaming: bool,
+    /// The server role only, over HTTP/2 (RFC 8441): wstest reaches
+    /// `fuzzserver --http2` through `h2relay`, which turns its HTTP/1.1
+    /// handshake into an extended CONNECT and moves the frames untouched.
+    #[arg(long)]
+    pub http2: bool,
     /// Where wstest runs.
     #[arg(long, env = "AUTOBAHN_RUNNER", value_enum, default_value = "auto")]
     pub runner: Runner,
@@ -295,6 +306,31 @@ impl Cli {
                 reports: format!("reports/autobahn-{name}"),
             });
         }
+        if self.http2 {
+            if let Some(roles @ (Roles::Client | Roles::All)) = self.roles {
+                let roles = format!("{roles:?}").to_lowercase();
+                return Err(format!("--http2 runs the server role only, not {roles}"));
+            }
+            for (given, flag) in [
+                (self.tls, "--tls"),
+                (self.proxy, "--proxy"),
+                (self.streaming, "--streaming"),
+            ] {
+                if given {
+                    return Err(format!("--http2 does not go with {flag}"));
+                }
+            }
+            if self.update_expected {
+                return Err(
+                    "--http2 compares with fuzzserver's baseline and never rewrites it".to_owned(),
+                );
+            }
+            return Ok(Plan {
+                roles: vec!["server"],
+                cases,
+                reports: "reports/autobahn-http2".to_owned(),
+            });
+        }
         if self.streaming {
             if let Some(roles @ (Roles::Client | Roles::All)) = self.roles {
                 let roles = format!("{roles:?}").to_lowercase();
@@ -454,6 +490,19 @@ mod tests {
         assert!(err(&["--streaming", "--tls"]).contains("not --tls"));
         assert!(err(&["--streaming", "--proxy"]).contains("not --proxy"));
         assert!(err(&["--streaming", "--update-expected"]).contains("never rewrites"));
+    }
+
+    #[test]
+    fn http2_runs_the_server_role_over_every_case() {
+        let plan = cli(&["--http2"]).unwrap().plan().unwrap();
+        assert_eq!(plan.roles, ["server"]);
+        assert_eq!(plan.cases, None);
+        assert_eq!(plan.reports, "reports/autobahn-http2");
+        let err = |args: &[&str]| cli(args).unwrap().plan().unwrap_err();
+        assert!(err(&["client", "--http2"]).contains("server role only, not client"));
+        assert!(err(&["--http2", "--tls"]).contains("--tls"));
+        assert!(err(&["--http2", "--streaming"]).contains("--streaming"));
+        assert!(err(&["--http2", "--update-expected"]).contains("never rewrites"));
     }
 
     #[test]

@@ -112,6 +112,12 @@ pub fn main(cli: Cli) -> ExitCode {
             Some(format!("== testee {}, cases {cases} ==", t.name())),
             format!(" against {}", t.name()),
         ),
+        _ if run.cli.http2 => (
+            Some(format!(
+                "== over HTTP/2 (RFC 8441, through h2relay), cases {cases} =="
+            )),
+            " over HTTP/2".to_owned(),
+        ),
         _ if run.cli.streaming => (
             Some(format!("== fuzzserver --streaming, cases {cases} ==")),
             " against fuzzserver --streaming".to_owned(),
@@ -168,7 +174,7 @@ fn prepare(cli: Cli, plan: Plan, console: &Console) -> Result<Run, String> {
         console.say("building the testees (cargo build --release -p testee)");
         cargo(&root, &["build", "--release", "-p", "testee"])?;
     }
-    for bin in ["fuzzserver", "fuzzclient"] {
+    for bin in ["fuzzserver", "fuzzclient", "h2relay"] {
         if !target.join(bin).is_file() {
             return Err(format!("the build made no {}", target.join(bin).display()));
         }

@@ -316,6 +316,7 @@ impl Role<'_> {
         let name = match run.cli.testee {
             Some(t) => t.name(),
             None if run.cli.streaming => "fuzzserver --streaming",
+            None if run.cli.http2 => "fuzzserver --http2 (through h2relay)",
             None => "fuzzserver",
         };
         let bin = match run.cli.testee {
@@ -332,13 +333,19 @@ impl Role<'_> {
             "{}.log",
             run.cli.testee.map_or("fuzzserver", |t| t.name())
         ));
+        // Over HTTP/2, fuzzserver listens on a free port and the relay on
+        // the server address.
+        let testee_addr = if run.cli.http2 { free_port()? } else { addr };
         let mut command = Command::new(&bin);
         // fuzzserver takes `--addr`; the rfc6455 example servers take the
         // address as their first argument.
         if run.cli.testee.is_none() {
             command.arg("--addr");
         }
-        command.arg(addr.to_string());
+        command.arg(testee_addr.to_string());
+        if run.cli.http2 {
+            command.arg("--http2");
+        }
         if let Some((cert, key)) = &run.tls {
             command.arg("--tls").arg(cert).arg(key);
         }
@@ -346,7 +353,18 @@ impl Role<'_> {
             command.arg("--streaming");
         }
         let mut server = Proc::spawn(&mut command, &log)?;
-        self.wait_listen(addr, &mut server, name, &log, 15)?;
+        self.wait_listen(testee_addr, &mut server, name, &log, 15)?;
+        let mut relay = None;
+        if run.cli.http2 {
+            let relay_log = self.out.join("h2relay.log");
+            let mut command = Command::new(run.target.join("h2relay"));
+            command
+                .args(["--listen", &addr.to_string()])
+                .args(["--to", &testee_addr.to_string()]);
+            let mut proc = Proc::spawn(&mut command, &relay_log)?;
+            self.wait_listen(addr, &mut proc, "h2relay", &relay_log, 15)?;
+            relay = Some((proc, relay_log));
+        }
 
         let t0 = Instant::now();
         let spec = spec.display().to_string();
@@ -373,6 +391,18 @@ impl Role<'_> {
             self.console.warn(&why);
             let _ = std::fs::write(self.out.join("failure.txt"), format!("{why}\n"));
             crashed = true;
+        }
+        if let Some((mut proc, relay_log)) = relay {
+            if let Some(status) = proc.exited() {
+                self.console.show_log(&relay_log, 20);
+                let why = format!(
+                    "h2relay exited during the run ({}); the cases after that failed",
+                    describe_status(shell_status(status), wstest.oom_before, procs::oom_kills())
+                );
+                self.console.warn(&why);
+                crashed = true;
+            }
+            proc.stop();
         }
         server.stop();
         Ok(self.compare(&wstest, elapsed)? && !crashed)
@@ -457,4 +487,11 @@ impl Role<'_> {
         wstest.final_peak();
         self.compare(&wstest, elapsed)
     }
+}
+
+/// A port of 127.0.0.1 that nothing listens on now (the kernel's choice).
+fn free_port() -> Result<std::net::SocketAddr, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
 }
