@@ -538,6 +538,12 @@ fn main() {
             vec![0x1e, 0xc0, 1, 0x14, 0xff, 0x80, 0, 0x90],
         ),
         (
+            "deflate-past-65536-within-the-first-fragment",
+            vec![
+                0x1a, 0x84, 0x7c, 0x75, 0xff, 0xff, 0x43, 0x41, 0xfa, 0x25, 6,
+            ],
+        ),
+        (
             "client-close-mid-message",
             [
                 vec![0x11, 0x40, 4],
