@@ -308,7 +308,9 @@ impl Connection {
         // (and to fail on it before on any invalid data after it, as a
         // whole message does).
         let max_len = self.config.max_streamed_message_size;
-        let allowed = (max_len as u64 + 1).saturating_sub(streamed.len);
+        let allowed = (max_len as u64)
+            .saturating_add(1)
+            .saturating_sub(streamed.len);
         let allowed = usize::try_from(allowed).unwrap_or(usize::MAX);
         // A frame whose bytes are all in the inflater may still hold
         // output there (a chunk filled up): it comes out before the next

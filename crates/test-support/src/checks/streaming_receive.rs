@@ -41,8 +41,9 @@ use rfc6455::deflate::DeflateConfig;
 use rfc6455::{Config, Connection, Error, Message, MessageKind, Role, StreamEvent};
 
 /// `max_streamed_message_size` (and `max_message_size`) choices: empty,
-/// the 7- and 16-bit length edges, a 64 KiB inflated chunk, none in reach.
-const LIMITS: [usize; 8] = [0, 1, 125, 126, 1000, 65_535, 65_536, 1 << 20];
+/// the 7- and 16-bit length edges, a 64 KiB inflated chunk, and none
+/// (`usize::MAX`, as `Config` documents it).
+const LIMITS: [usize; 8] = [0, 1, 125, 126, 1000, 65_535, 65_536, usize::MAX];
 
 /// Sequences that make a text invalid wherever they land.
 const INVALID: [&[u8]; 7] = [
