@@ -7,7 +7,8 @@
 //! §5.7 and of every length encoding, and sessions in the byte layout the
 //! structured targets decode (`crates/test-support/src/checks/connection.rs` `Op::decode`,
 //! `roundtrip.rs`, `utf8.rs`), a proxy's answers and refusals with every
-//! body framing (`proxy.rs`, `error_response.rs`). Existing files are
+//! body framing (`proxy.rs`, `error_response.rs`), messages streamed both
+//! ways (`streaming_receive.rs`, `streaming_send.rs`). Existing files are
 //! overwritten, others kept.
 
 use rfc6455_test_support::wire::{raw_frame, BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT};
@@ -419,10 +420,7 @@ fn main() {
             "socks5-reply-name",
             b"\x05\x00\x00\x03\x0bexample.com\x00\x50",
         ),
-        (
-            "socks5-reply-refused",
-            &[5, 5, 0, 1, 0, 0, 0, 0, 0, 0],
-        ),
+        ("socks5-reply-refused", &[5, 5, 0, 1, 0, 0, 0, 0, 0, 0]),
         ("socks5-reply-bad-address-type", &[5, 0, 0, 9]),
     ];
     for (name, data) in proxy_answers {
@@ -488,6 +486,138 @@ fn main() {
         let mut data = vec![*limit, (i as u8).wrapping_mul(37) | 1];
         data.extend_from_slice(response.as_bytes());
         write(&root, "error_response", name, &data);
+    }
+    // Streaming receive (`streaming_receive.rs`): flags (bit 0: the
+    // receiver is the client; bit 1: permessage-deflate; bits 2-4: the
+    // limit, an index into LIMITS), the deflate parameters and level, then
+    // per message an op byte (bits 0-1: 0 or 1; bit 2: Binary; bit 3: an
+    // invalid sequence; bit 4: compressed; bits 6-7: cuts), its size, data,
+    // cut points (u16), a control byte between fragments; the rest: piece
+    // sizes. 0xc0: windows of 15 bits, context takeover.
+    let streamed_in: &[(&str, Vec<u8>)] = &[
+        (
+            "text-fragmented-ping-between",
+            [
+                vec![0x10, 0x40, 11],
+                b"hello world".to_vec(),
+                vec![0, 5, 0x01, 4],
+                b"ping".to_vec(),
+                vec![3, 1, 7],
+            ]
+            .concat(),
+        ),
+        (
+            "text-invalid-utf8-in-second-fragment",
+            [
+                vec![0x10, 0x48, 8],
+                b"abcdefgh".to_vec(),
+                vec![0, 0, 6, 0, 4, 0, 2],
+            ]
+            .concat(),
+        ),
+        (
+            "deflate-text-fragmented-pong-between",
+            [
+                vec![0x12, 0xc0, 6, 0x50, 30],
+                b"compress me, compress me again".to_vec(),
+                vec![0, 3, 0x06, 2, b'p', b'o', 5, 9, 1],
+            ]
+            .concat(),
+        ),
+        (
+            "binary-over-the-limit-in-its-second-frame",
+            [
+                vec![0x08, 0x44, 0xf0],
+                vec![0x42; 126],
+                vec![0, 100, 0, 4, 1],
+            ]
+            .concat(),
+        ),
+        (
+            "deflate-64-kib-inflated-chunks",
+            vec![0x1e, 0xc0, 1, 0x14, 0xff, 0x80, 0, 0x90],
+        ),
+        (
+            "deflate-past-65536-within-the-first-fragment",
+            vec![
+                0x1a, 0x84, 0x7c, 0x75, 0xff, 0xff, 0x43, 0x41, 0xfa, 0x25, 6,
+            ],
+        ),
+        (
+            "client-close-mid-message",
+            [
+                vec![0x11, 0x40, 4],
+                b"half".to_vec(),
+                vec![0, 2, 0x03, 0, 3],
+                b"bye".to_vec(),
+            ]
+            .concat(),
+        ),
+    ];
+    for (name, data) in streamed_in {
+        write(&root, "streaming_receive", name, data);
+    }
+
+    // Streaming send (`streaming_send.rs`): flags (bit 0: the sender is
+    // the server; bit 1: permessage-deflate; bits 2-4: max_outgoing_frame_size;
+    // bit 5: a small output bound, drained when full), the deflate
+    // parameters, level and threshold, then per message an op byte (bits
+    // 0-1: 0 or 1 data, 2 a control frame, 3 a fragment without a message;
+    // bit 2: Binary; bit 3: in fragments; bit 4: an empty last fragment and
+    // the calls refused meanwhile; bits 5-7: cuts), its length, data, cut
+    // points (u16), a control byte between fragments; then maybe a Close.
+    let streamed_out: &[(&str, Vec<u8>)] = &[
+        (
+            "client-text-in-three-fragments-ping-between",
+            [
+                vec![0x00, 0x48, 11],
+                b"hello world".to_vec(),
+                vec![0, 3, 0, 7, 0x01, 1, b'p', 0x00, 1, 0, 3],
+                b"bye".to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "server-binary-fragments-of-2-bytes-refused-calls",
+            vec![0x0d, 0x3c, 5, 1, 2, 3, 4, 5, 0, 2, 0x06, 0, 0],
+        ),
+        (
+            "deflate-client-text-fragments-then-whole",
+            [
+                vec![0x02, 0xc0, 6, 0, 0x48, 40],
+                b"fragments of one DEFLATE stream, 6.1 ok".to_vec(),
+                vec![0, 10, 0, 30, 0x00, 0x00, 0x00, 5],
+                b"again".to_vec(),
+                vec![1, 1, 0],
+            ]
+            .concat(),
+        ),
+        (
+            "deflate-no-takeover-server-whole-over-125",
+            vec![0x13, 0xc3, 9, 10, 0x04, 0xf1, 0x02, 3, b'a', b'b', b'c'],
+        ),
+        (
+            "small-output-bound-full-between-fragments",
+            [
+                vec![0x20, 0, 0x48, 0xf0],
+                vec![b'x'; 126],
+                vec![0, 40, 0, 80, 0, 0, 0x00, 100],
+            ]
+            .concat(),
+        ),
+        ("fragment-without-a-message", vec![0x00, 0x03, 0x07]),
+        (
+            "server-close-between-fragments",
+            [
+                vec![0x01, 0x28, 4],
+                b"half".to_vec(),
+                vec![0, 2, 0x03, 2, 0],
+            ]
+            .concat(),
+        ),
+    ];
+    for (name, data) in streamed_out {
+        write(&root, "streaming_send", name, data);
     }
     println!("seed corpora written to {}", root.display());
 }

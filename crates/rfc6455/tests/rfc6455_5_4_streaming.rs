@@ -5,7 +5,7 @@
 //! and without permessage-deflate (RFC 7692); invalid text fails at the
 //! same byte; limits hold. Driven through the sans-IO `Connection`.
 
-use rfc6455::deflate::{DeflateConfig, DeflateParams, Deflater};
+use rfc6455::deflate::{DeflateConfig, DeflateParams, Deflater, Inflater};
 use rfc6455::{Config, Connection, Error, Message, MessageKind, ProtocolError, Role, StreamEvent};
 use rfc6455_test_support::checks::streaming::{streamed_events, whole_events, Got};
 use rfc6455_test_support::rng::{seeded, Rng, StdRng};
@@ -276,6 +276,72 @@ fn control_frames_between_fragments() {
     );
     assert!(!events.contains(&StreamEvent::MessageEnd));
     assert_eq!(take_output(&mut conn)[0].close_code(), Some(1000));
+}
+
+/// A compressed fragment inflates to more than a chunk holds: all of it
+/// is handed out before the control frame that follows it on the wire,
+/// and before the next frame's verdict. Its compressed bytes are a few
+/// hundred, all taken by the inflater with the first chunk; the rest of
+/// the output waited inside it, and came out only after the Ping (found
+/// by the `streaming_receive` fuzz target, which saw the Ping delivered
+/// before the 1009 of a message past its limit within the first fragment:
+/// `fuzz/artifacts/streaming_receive/crash-output-held-in-inflater-past-frame-end`).
+#[test]
+fn an_inflated_fragment_is_all_out_before_the_next_frame() {
+    // The fuzzer's case: 65,790 bytes of one letter, window 13, level 4,
+    // compressed to 81 bytes; here cut at every point.
+    let data = vec![b'p'; 65_790];
+    let mut compressed = Vec::new();
+    assert!(Deflater::new(13, false, 4).compress(&data, &mut compressed));
+    let params = DeflateParams {
+        client_max_window_bits: 13,
+        ..DeflateParams::default()
+    };
+    let config = Config::default().deflate(DeflateConfig::default());
+    for cut in 0..=compressed.len() {
+        let (first, second) = compressed.split_at(cut);
+        let mut wire = raw_frame(false, 0b100, BINARY, Some(KEY), first);
+        wire.extend(client_frame(true, PING, b"after"));
+        wire.extend(client_frame(true, CONTINUATION, second));
+        // What the first fragment inflates to, as a whole message reads it.
+        let mut inflater = Inflater::new(13, false);
+        let mut expected = Vec::new();
+        inflater.inflate(first, &mut expected, 1 << 20).unwrap();
+
+        let mut conn = Connection::with_deflate(Role::Server, config.clone(), Some(params));
+        conn.receive(&wire);
+        let mut before_ping = 0;
+        let mut after = Vec::new();
+        while let Some(event) = conn.next_streamed_event().unwrap() {
+            match event {
+                StreamEvent::Data(chunk) if after.is_empty() => before_ping += chunk.len(),
+                StreamEvent::MessageStart { .. } => {}
+                event => after.push(event),
+            }
+        }
+        assert_eq!(before_ping, expected.len(), "cut at {cut}: {after:?}");
+        assert_eq!(
+            after.first(),
+            Some(&StreamEvent::Message(Message::Ping("after".into())))
+        );
+        assert_eq!(after.last(), Some(&StreamEvent::MessageEnd));
+
+        // Past the limit within the first fragment: 1009 before the Ping.
+        if expected.len() > 65_536 {
+            let config = config.clone().max_streamed_message_size(65_536);
+            let mut conn = Connection::with_deflate(Role::Server, config, Some(params));
+            conn.receive(&wire);
+            let error = loop {
+                match conn.next_streamed_event() {
+                    Ok(Some(StreamEvent::Message(m))) => panic!("cut at {cut}: {m:?} first"),
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("cut at {cut}: no failure"),
+                    Err(error) => break error,
+                }
+            };
+            assert!(matches!(error, Error::MessageTooLong { .. }), "{error}");
+        }
+    }
 }
 
 /// A streamed message is bounded by `max_streamed_message_size`, not

@@ -426,3 +426,33 @@ mod round_trip {
         server.await.unwrap();
     }
 }
+
+/// `usize::MAX` as a message limit means none, compressed or not (the
+/// inflater computed `limit + 1`: an overflow, a panic in debug builds
+/// and, wrapped to 0, a 1009 for every compressed message in release).
+/// Found while adding that limit to the `streaming_receive` fuzz target.
+#[test]
+fn no_message_limit_with_compression() {
+    let config = deflate_config()
+        .max_message_size(usize::MAX)
+        .max_streamed_message_size(usize::MAX);
+    let params = Some(DeflateParams::default());
+    let mut client = Connection::with_deflate(Role::Client, config.clone(), params);
+    let mut server = Connection::with_deflate(Role::Server, config, params);
+    let text = "no limit ".repeat(100);
+    for _ in 0..2 {
+        client.send(Message::text(text.clone())).unwrap();
+    }
+    server.receive(&take_wire(&mut client));
+    assert_eq!(
+        server.next_event().unwrap(),
+        Some(Message::text(text.clone()))
+    );
+    let mut streamed = Vec::new();
+    while let Some(event) = server.next_streamed_event().unwrap() {
+        if let rfc6455::StreamEvent::Data(chunk) = event {
+            streamed.extend_from_slice(&chunk);
+        }
+    }
+    assert_eq!(streamed, text.as_bytes());
+}

@@ -17,8 +17,17 @@ pub fn client() -> Connection {
 
 /// Drains everything `conn` wrote, every piece, as the bytes on the wire.
 pub fn take_wire(conn: &mut Connection) -> Vec<u8> {
-    let bytes: Vec<u8> = conn.pending_output_chunks().flatten().copied().collect();
+    let bytes = pending_wire(conn);
     conn.advance_output(bytes.len());
+    bytes
+}
+
+/// Everything `conn` has pending, every piece, without draining it.
+pub fn pending_wire(conn: &Connection) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(conn.pending_output_len());
+    for piece in conn.pending_output_chunks() {
+        bytes.extend_from_slice(piece);
+    }
     bytes
 }
 

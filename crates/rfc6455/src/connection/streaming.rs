@@ -308,9 +308,15 @@ impl Connection {
         // (and to fail on it before on any invalid data after it, as a
         // whole message does).
         let max_len = self.config.max_streamed_message_size;
-        let allowed = (max_len as u64 + 1).saturating_sub(streamed.len);
+        let allowed = (max_len as u64)
+            .saturating_add(1)
+            .saturating_sub(streamed.len);
         let allowed = usize::try_from(allowed).unwrap_or(usize::MAX);
-        let ended = if frame.remaining > 0 {
+        // A frame whose bytes are all in the inflater may still hold
+        // output there (a chunk filled up): it comes out before the next
+        // frame is read, so nothing after it on the wire (a control
+        // frame, a verdict) overtakes it.
+        let ended = if frame.remaining > 0 || !header.fin {
             let taken = (header.payload_len - frame.remaining) as usize;
             let available = self
                 .input
@@ -335,22 +341,22 @@ impl Connection {
                 return Ok(Step::NeedInput);
             }
             false
-        } else if header.fin {
+        } else {
             let done = deflate.inflater.finish_bounded(&mut out, allowed);
             streamed.tail_done = done.map_err(|e| inflate_error(e, usize::MAX))?;
             streamed.tail_done
-        } else {
-            streamed.scratch = out;
-            self.frame = None;
-            return Ok(Step::NextFrame);
         };
         if out.is_empty() {
             streamed.scratch = out;
-            return Ok(if ended {
-                self.end_streamed_message()?
-            } else {
-                Step::NextFrame
-            });
+            if ended {
+                return self.end_streamed_message();
+            }
+            if frame.remaining == 0 && !header.fin {
+                // All of this frame is out: the next one.
+                self.frame = None;
+            }
+            // (A final frame's tail is inflated on the next step.)
+            return Ok(Step::NextFrame);
         }
         streamed.len = streamed.len.saturating_add(out.len() as u64);
         if streamed.len > max_len as u64 {

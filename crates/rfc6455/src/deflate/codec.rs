@@ -193,10 +193,12 @@ impl Inflater {
         let state = self
             .state
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
+        // Produce at most one byte past the limit: enough to know it was
+        // passed, never more memory than the limit allows. (`usize::MAX`,
+        // no limit, must not wrap to 0.)
+        let bound = max_len.saturating_add(1);
         while !self.ended {
-            // Produce at most one byte past the limit: enough to know it
-            // was passed, never more memory than the limit allows.
-            let room = (max_len + 1).saturating_sub(out.len());
+            let room = bound.saturating_sub(out.len());
             if room == 0 {
                 return Err(InflateError::TooLong { len: out.len() });
             }
@@ -204,7 +206,7 @@ impl Inflater {
                 // Grow geometrically (a message arriving in many small
                 // frames must not copy itself over and over), but never
                 // past the limit.
-                let target = (out.len() * 2).max(out.len() + 4096).min(max_len + 1);
+                let target = (out.len() * 2).max(out.len() + 4096).min(bound);
                 out.reserve_exact(target - out.len());
             }
             let spare = out.capacity() - out.len();

@@ -24,6 +24,8 @@ pub mod input;
 pub mod proxy;
 pub mod roundtrip;
 pub mod streaming;
+pub mod streaming_receive;
+pub mod streaming_send;
 pub mod utf8;
 
 /// Every fuzz target, as named in `fuzz/Cargo.toml`. [`run`] knows them all;
@@ -40,6 +42,8 @@ pub const TARGETS: &[&str] = &[
     "differential_frame",
     "proxy_answers",
     "error_response",
+    "streaming_receive",
+    "streaming_send",
 ];
 
 /// Runs the checks of `target` on `data`. Returns `false` for a target this
@@ -61,6 +65,8 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "utf8" => utf8::check(data),
         "proxy_answers" => proxy::check(data),
         "error_response" => error_response::check(data),
+        "streaming_receive" => streaming_receive::check(data),
+        "streaming_send" => streaming_send::check(data),
         "differential_frame" => {
             frame::check(data);
             connection::check_raw(rfc6455::Role::Server, data);

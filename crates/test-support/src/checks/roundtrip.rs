@@ -23,7 +23,7 @@
 use super::input::Input;
 use crate::wire;
 use bytes::Bytes;
-use rfc6455::deflate::{DeflateConfig, DeflateParams};
+use rfc6455::deflate::DeflateConfig;
 use rfc6455::frame::{FrameHeader, OpCode, MAX_CONTROL_PAYLOAD};
 use rfc6455::mask::{apply_mask, apply_mask_offset, apply_mask_scalar};
 use rfc6455::{CloseFrame, Config, Connection, Message, Role};
@@ -53,15 +53,7 @@ pub fn check(data: &[u8]) {
     // takeover, level and threshold from the input. Messages the sender's
     // connection writes are then compressed; the codec's are not (§6 lets
     // each message choose).
-    let deflate = (first & 2 != 0).then(|| {
-        let b = input.byte();
-        DeflateParams {
-            server_no_context_takeover: b & 1 != 0,
-            client_no_context_takeover: b & 2 != 0,
-            server_max_window_bits: 9 + (b >> 2) % 7,
-            client_max_window_bits: 9 + (b >> 5) % 7,
-        }
-    });
+    let deflate = (first & 2 != 0).then(|| input.deflate_params());
     let config = Config::default().deflate(deflate.map(|_| {
         DeflateConfig::default()
             .level(u32::from(input.byte() % 10))

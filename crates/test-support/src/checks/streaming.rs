@@ -19,7 +19,7 @@ use rfc6455::{Config, Connection, Error, Message, MessageKind, Role, StreamEvent
 
 /// What a connection delivered: whole data messages (reassembled from
 /// their chunks when streamed), or control frames.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Got {
     /// A Text or Binary message's kind and data.
     Data(MessageKind, Vec<u8>),

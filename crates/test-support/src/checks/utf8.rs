@@ -78,8 +78,9 @@ pub fn check(data: &[u8]) {
 }
 
 /// The length of the shortest prefix of `text` that no continuation could
-/// make valid UTF-8, if any.
-fn first_invalid_prefix(text: &[u8]) -> Option<usize> {
+/// make valid UTF-8, if any: where a validator that fails fast (RFC 6455
+/// §8.1) must fail. Shared with `streaming_receive`.
+pub fn first_invalid_prefix(text: &[u8]) -> Option<usize> {
     let error = std::str::from_utf8(text).err()?;
     error.error_len()?;
     let start = error.valid_up_to();
