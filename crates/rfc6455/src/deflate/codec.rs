@@ -239,6 +239,15 @@ fn decompress_into(
     room: usize,
     flush: FlushDecompress,
 ) -> Result<Status, InflateError> {
+    if out.capacity() - out.len() <= room {
+        // All of the spare capacity is allowed: zlib writes into it as
+        // it is, with no zero-fill first (a streamed message fed a few
+        // bytes at a time would otherwise clear 64 KiB per step).
+        return state
+            .decompress_vec(input, out, flush)
+            .map_err(|_| InflateError::Invalid);
+    }
+    // Less room than capacity (a limit close by): a slice of it.
     let len = out.len();
     out.resize(len + room, 0);
     let before = state.total_out();
