@@ -18,6 +18,15 @@
 //!
 //! One HTTP/2 connection per client connection (wstest opens one per
 //! case), so each case's closing handshake and TCP close map one to one.
+//!
+//! `h2relay --from-http2 --listen HOST:PORT --to HOST:PORT` goes the other
+//! way, for a client over HTTP/2 (`fuzzclient --http2`) and a server
+//! speaking HTTP/1.1 (`wstest -m fuzzingserver`): it serves HTTP/2 with
+//! the extended CONNECT protocol, and for each WebSocket stream opens a
+//! TCP connection to `--to`, sends the request there as an HTTP/1.1
+//! upgrade (a key of its own, the stream's WebSocket fields as they
+//! were), answers the stream with a 200 carrying the server's choices
+//! (or its refusal's status), and moves bytes untouched.
 
 use clap::Parser;
 use rfc6455::handshake::{accept_key, parse_request, Request};
@@ -35,9 +44,13 @@ struct Cli {
     /// Where the HTTP/1.1 clients connect.
     #[arg(long, value_name = "HOST:PORT")]
     listen: String,
-    /// The HTTP/2 server (prior knowledge).
+    /// The HTTP/2 server (prior knowledge); with --from-http2, the
+    /// HTTP/1.1 server.
     #[arg(long, value_name = "HOST:PORT")]
     to: String,
+    /// Serve HTTP/2 clients on --listen and relay to an HTTP/1.1 server.
+    #[arg(long)]
+    from_http2: bool,
 }
 
 /// The handshake's bound in time, both sides.
@@ -45,7 +58,11 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let Cli { listen, to } = Cli::parse();
+    let Cli {
+        listen,
+        to,
+        from_http2,
+    } = Cli::parse();
     let listener = match TcpListener::bind(&listen).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -53,18 +70,140 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    eprintln!("h2relay: listening on ws://{listen}, relaying to h2c://{to}");
+    if from_http2 {
+        eprintln!("h2relay: listening on h2c://{listen}, relaying to ws://{to}");
+    } else {
+        eprintln!("h2relay: listening on ws://{listen}, relaying to h2c://{to}");
+    }
     loop {
         let Ok((client, peer)) = listener.accept().await else {
             continue;
         };
         let to = to.clone();
         tokio::spawn(async move {
-            if let Err(e) = relay(client, &to).await {
+            let relayed = if from_http2 {
+                relay_from_http2(client, &to).await
+            } else {
+                relay(client, &to).await
+            };
+            if let Err(e) = relayed {
                 eprintln!("h2relay: {peer}: {e}");
             }
         });
     }
+}
+
+/// Serves one HTTP/2 client connection: each WebSocket stream relayed to
+/// its own HTTP/1.1 connection to `to`.
+async fn relay_from_http2(client: TcpStream, to: &str) -> Result<(), String> {
+    client.set_nodelay(true).ok();
+    let mut connection = h2::server::Builder::new()
+        .enable_connect_protocol()
+        .handshake::<_, bytes::Bytes>(client)
+        .await
+        .map_err(|e| format!("HTTP/2: {e}"))?;
+    while let Some(stream) = connection.accept().await {
+        let (request, respond) = stream.map_err(|e| format!("HTTP/2: {e}"))?;
+        let to = to.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = relay_stream(request, respond, &to).await {
+                eprintln!("h2relay: stream: {e}");
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Relays one extended CONNECT stream to an HTTP/1.1 server.
+async fn relay_stream(
+    request: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<bytes::Bytes>,
+    to: &str,
+) -> Result<(), String> {
+    let resource = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let key = rfc6455::handshake::ClientRequest::new(to, &resource)
+        .key()
+        .to_owned();
+    let mut head = format!(
+        "GET {resource} HTTP/1.1\r\nHost: {to}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+    );
+    for name in [
+        "sec-websocket-protocol",
+        "sec-websocket-extensions",
+        "origin",
+    ] {
+        for value in request.headers().get_all(name) {
+            let value = value.to_str().map_err(|e| e.to_string())?;
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    let mut server = TcpStream::connect(to)
+        .await
+        .map_err(|e| format!("connect to {to}: {e}"))?;
+    server.set_nodelay(true).ok();
+    server
+        .write_all(head.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    // The server's answer head, and what followed it (its first frames).
+    let mut buf = Vec::new();
+    let (status, fields, used) = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+        loop {
+            let mut chunk = [0u8; 4096];
+            let n = server.read(&mut chunk).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("the server closed before its answer".to_owned());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut response = httparse::Response::new(&mut headers);
+            match response.parse(&buf) {
+                Ok(httparse::Status::Complete(used)) => {
+                    let fields: Vec<(String, Vec<u8>)> = response
+                        .headers
+                        .iter()
+                        .map(|h| (h.name.to_ascii_lowercase(), h.value.to_vec()))
+                        .collect();
+                    return Ok((response.code.unwrap_or(0), fields, used));
+                }
+                Ok(httparse::Status::Partial) if buf.len() < 64 << 10 => {}
+                _ => return Err("the server's answer is not HTTP".to_owned()),
+            }
+        }
+    })
+    .await
+    .map_err(|_| "no answer in time".to_owned())??;
+
+    let mut answer = http::Response::builder().status(if status == 101 { 200 } else { status });
+    if status == 101 {
+        for (name, value) in &fields {
+            if name == "sec-websocket-protocol" || name == "sec-websocket-extensions" {
+                answer = answer.header(name, value.as_slice());
+            }
+        }
+    }
+    let answer = answer.body(()).map_err(|e| e.to_string())?;
+    let send = respond
+        .send_response(answer, status != 101)
+        .map_err(|e| e.to_string())?;
+    if status != 101 {
+        return Err(format!("the server refused with {status}"));
+    }
+    let mut stream = rfc6455::http2::H2Stream::new(send, request.into_body());
+    stream
+        .write_all(&buf[used..])
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::io::copy_bidirectional(&mut server, &mut stream)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Relays one client connection.

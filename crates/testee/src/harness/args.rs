@@ -29,12 +29,14 @@ on a free port of 127.0.0.1 and installed with apt-get when missing (Debian's
 squid, as root); every case unless --cases (or --tls) says
 otherwise, compared with the client baseline; reports go to
 reports/autobahn-proxy/client/ (reports/autobahn-tls-proxy/ with --tls).
---http2 runs the server role over HTTP/2 (RFC 8441): wstest speaks HTTP/1.1
-to h2relay (target/release/h2relay) on the server address, which opens an
-extended CONNECT to fuzzserver --http2 on a free port and moves WebSocket
-frames untouched both ways; every case unless --cases says otherwise,
-compared with the server baseline; reports go to
-reports/autobahn-http2/server/.
+--http2 runs over HTTP/2 (RFC 8441) through h2relay (target/release/h2relay),
+which moves WebSocket frames untouched both ways: in the server role wstest
+speaks HTTP/1.1 to the relay on the server address, which opens an extended
+CONNECT to fuzzserver --http2 on a free port; in the client role fuzzclient
+--http2 opens extended CONNECTs to the relay (h2relay --from-http2) on a free
+port, which upgrades to wstest over HTTP/1.1. Every case unless --cases says
+otherwise, compared with the baselines; reports go to
+reports/autobahn-http2/ROLE/.
 --streaming runs the server role against fuzzserver --streaming, which echoes
 each message piece by piece as it arrives; every case unless --cases says
 otherwise, compared with the server baseline; reports go to
@@ -78,9 +80,9 @@ pub struct Cli {
     /// send), never whole.
     #[arg(long)]
     pub streaming: bool,
-    /// The server role only, over HTTP/2 (RFC 8441): wstest reaches
-    /// `fuzzserver --http2` through `h2relay`, which turns its HTTP/1.1
-    /// handshake into an extended CONNECT and moves the frames untouched.
+    /// Over HTTP/2 (RFC 8441), through `h2relay`, which moves the frames
+    /// untouched: wstest reaches `fuzzserver --http2` (server role), and
+    /// `fuzzclient --http2` reaches wstest (client role).
     #[arg(long)]
     pub http2: bool,
     /// Where wstest runs.
@@ -307,10 +309,6 @@ impl Cli {
             });
         }
         if self.http2 {
-            if let Some(roles @ (Roles::Client | Roles::All)) = self.roles {
-                let roles = format!("{roles:?}").to_lowercase();
-                return Err(format!("--http2 runs the server role only, not {roles}"));
-            }
             for (given, flag) in [
                 (self.tls, "--tls"),
                 (self.proxy, "--proxy"),
@@ -325,8 +323,13 @@ impl Cli {
                     "--http2 compares with fuzzserver's baseline and never rewrites it".to_owned(),
                 );
             }
+            let roles = match self.roles.unwrap_or(Roles::All) {
+                Roles::Server => vec!["server"],
+                Roles::Client => vec!["client"],
+                Roles::All => vec!["server", "client"],
+            };
             return Ok(Plan {
-                roles: vec!["server"],
+                roles,
                 cases,
                 reports: "reports/autobahn-http2".to_owned(),
             });
@@ -493,13 +496,14 @@ mod tests {
     }
 
     #[test]
-    fn http2_runs_the_server_role_over_every_case() {
+    fn http2_runs_both_roles_over_every_case() {
         let plan = cli(&["--http2"]).unwrap().plan().unwrap();
-        assert_eq!(plan.roles, ["server"]);
+        assert_eq!(plan.roles, ["server", "client"]);
         assert_eq!(plan.cases, None);
         assert_eq!(plan.reports, "reports/autobahn-http2");
+        let plan = cli(&["client", "--http2"]).unwrap().plan().unwrap();
+        assert_eq!(plan.roles, ["client"]);
         let err = |args: &[&str]| cli(args).unwrap().plan().unwrap_err();
-        assert!(err(&["client", "--http2"]).contains("server role only, not client"));
         assert!(err(&["--http2", "--tls"]).contains("--tls"));
         assert!(err(&["--http2", "--streaming"]).contains("--streaming"));
         assert!(err(&["--http2", "--update-expected"]).contains("never rewrites"));

@@ -427,11 +427,31 @@ impl Role<'_> {
             Some(program) => Some(self.start_proxy(program)?),
             None => None,
         };
+        // Over HTTP/2, fuzzclient reaches wstest through the relay, which
+        // listens on a free port.
+        let mut relay = None;
+        let mut client_url = url.clone();
+        if run.cli.http2 {
+            let relay_addr = free_port()?;
+            let relay_log = self.out.join("h2relay.log");
+            let mut command = Command::new(run.target.join("h2relay"));
+            command
+                .arg("--from-http2")
+                .args(["--listen", &relay_addr.to_string()])
+                .args(["--to", &addr.to_string()]);
+            let mut proc = Proc::spawn(&mut command, &relay_log)?;
+            self.wait_listen(relay_addr, &mut proc, "h2relay", &relay_log, 15)?;
+            relay = Some(proc);
+            client_url = format!("ws://{relay_addr}");
+        }
         self.console.say("wstest listens; running fuzzclient");
 
         let t0 = Instant::now();
         let mut command = Command::new(run.target.join("fuzzclient"));
-        command.args(["--url", &url, "--agent", AGENT]);
+        command.args(["--url", &client_url, "--agent", AGENT]);
+        if run.cli.http2 {
+            command.arg("--http2");
+        }
         if let Some((cert, _)) = &run.tls {
             command.arg("--ca").arg(cert);
         }
@@ -465,6 +485,9 @@ impl Role<'_> {
                 describe_status(status, wstest.oom_before, procs::oom_kills()),
                 self.point(&wstest)
             ));
+        }
+        if let Some(mut relay) = relay {
+            relay.stop();
         }
         if let Some((mut squid, _)) = proxy.take() {
             // Squid writes a tunnel's line when it closes; TERM flushes all.
