@@ -619,5 +619,42 @@ fn main() {
     for (name, data) in streamed_out {
         write(&root, "streaming_send", name, data);
     }
+    // Extended CONNECT (`extended_connect.rs`): flags (bits 0-1: method,
+    // CONNECT first; bits 2-3: version, HTTP/2 first; bit 4: a :protocol;
+    // bit 5: a scheme; bit 6: an authority), then lines: :protocol,
+    // authority, path, header fields.
+    let connects: &[(&str, u8, &str)] = &[
+        (
+            "websocket-with-subprotocols",
+            0x70,
+            "websocket\nexample.com\n/chat?room=1\nsec-websocket-version: 13\nsec-websocket-protocol: chat, superchat\norigin: https://example.com",
+        ),
+        (
+            "host-instead-of-authority",
+            0x30,
+            "websocket\n\n/\nhost: example.com\nsec-websocket-version: 13",
+        ),
+        (
+            "another-protocol",
+            0x70,
+            "webtransport\nexample.com\n/\nsec-websocket-version: 13",
+        ),
+        (
+            "connection-specific-field",
+            0x70,
+            "WebSocket\nexample.com\n/\nsec-websocket-version: 13\nconnection: keep-alive\nte: trailers",
+        ),
+        (
+            "http11-and-version-12",
+            0x78,
+            "websocket\nexample.com\n/\nsec-websocket-version: 12",
+        ),
+        ("no-protocol-get", 0x61, "\nexample.com\n/\nsec-websocket-version: 13"),
+    ];
+    for (name, flags, text) in connects {
+        let mut data = vec![*flags];
+        data.extend_from_slice(text.as_bytes());
+        write(&root, "extended_connect", name, &data);
+    }
     println!("seed corpora written to {}", root.display());
 }

@@ -380,16 +380,9 @@ impl ClientRequest {
     /// # Ok::<(), rfc6455::HandshakeError>(())
     /// ```
     pub fn to_http(&self) -> Result<http::Request<()>, HandshakeError> {
-        let scheme = if self.tls { "wss" } else { "ws" };
-        let uri = format!("{scheme}://{}{}", self.host, self.resource);
-        let mut request = http::Request::get(&uri)
+        let mut request = http::Request::get(self.uri(if self.tls { "wss" } else { "ws" })?)
             .body(())
-            .map_err(|e| malformed(format!("{uri}: {e}")))?;
-        // The `http` crate drops a fragment (`#...`) rather than refusing it.
-        let kept = request.uri().path_and_query().map(|p| p.as_str());
-        if kept != Some(self.resource.as_str()) {
-            return Err(malformed(format!("{uri}: no URI holds this resource")));
-        }
+            .map_err(|e| malformed(e.to_string()))?;
         append_fields(request.headers_mut(), self.fields())?;
         Ok(request)
     }
@@ -417,18 +410,32 @@ impl ClientRequest {
     /// # Ok::<(), rfc6455::HandshakeError>(())
     /// ```
     pub fn to_extended_connect(&self) -> Result<http::Request<()>, HandshakeError> {
-        let scheme = if self.tls { "https" } else { "http" };
-        let uri = format!("{scheme}://{}{}", self.host, self.resource);
-        let mut request = http::Request::connect(&uri)
-            .version(Version::HTTP_2)
-            .body(())
-            .map_err(|e| malformed(format!("{uri}: {e}")))?;
-        let kept = request.uri().path_and_query().map(|p| p.as_str());
-        if kept != Some(self.resource.as_str()) {
-            return Err(malformed(format!("{uri}: no URI holds this resource")));
-        }
+        let mut request =
+            http::Request::connect(self.uri(if self.tls { "https" } else { "http" })?)
+                .version(Version::HTTP_2)
+                .body(())
+                .map_err(|e| malformed(e.to_string()))?;
         append_fields(request.headers_mut(), self.websocket_fields())?;
         Ok(request)
+    }
+
+    /// The URI `scheme://host/resource`, if one holds this host and this
+    /// resource as they are: the `http` crate reads a `#` as the start of
+    /// a fragment and drops it, so `exam#ple.com` would become the host
+    /// `exam`, and `/a#b` the resource `/a`.
+    fn uri(&self, scheme: &str) -> Result<http::Uri, HandshakeError> {
+        let text = format!("{scheme}://{}{}", self.host, self.resource);
+        let uri =
+            http::Uri::try_from(text.as_str()).map_err(|e| malformed(format!("{text}: {e}")))?;
+        let authority = uri.authority().map(http::uri::Authority::as_str);
+        if authority != Some(self.host.as_str()) {
+            return Err(malformed(format!("{text}: no URI holds this host")));
+        }
+        let kept = uri.path_and_query().map(http::uri::PathAndQuery::as_str);
+        if kept != Some(self.resource.as_str()) {
+            return Err(malformed(format!("{text}: no URI holds this resource")));
+        }
+        Ok(uri)
     }
 
     /// Validates the server's answer to [`to_extended_connect`](Self::to_extended_connect)
@@ -813,6 +820,21 @@ mod tests {
             ClientRequest::new("h/x", "/").to_http(),
             Err(HandshakeError::Malformed(_))
         ));
+        // A `#` in the host would make the URI's host a prefix of it
+        // (found by the extended_connect fuzz target).
+        for request in [
+            ClientRequest::new("exam#ple.com", "/"),
+            ClientRequest::new("h", "/a#b"),
+        ] {
+            assert!(matches!(
+                request.to_http(),
+                Err(HandshakeError::Malformed(_))
+            ));
+            assert!(matches!(
+                request.to_extended_connect(),
+                Err(HandshakeError::Malformed(_))
+            ));
+        }
     }
 
     fn client_error(request: http::request::Builder) -> Error {

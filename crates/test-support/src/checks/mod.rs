@@ -18,6 +18,7 @@
 pub mod connection;
 pub mod deflate;
 pub mod error_response;
+pub mod extended_connect;
 pub mod frame;
 pub mod handshake;
 pub mod input;
@@ -44,6 +45,7 @@ pub const TARGETS: &[&str] = &[
     "error_response",
     "streaming_receive",
     "streaming_send",
+    "extended_connect",
 ];
 
 /// Runs the checks of `target` on `data`. Returns `false` for a target this
@@ -67,6 +69,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "error_response" => error_response::check(data),
         "streaming_receive" => streaming_receive::check(data),
         "streaming_send" => streaming_send::check(data),
+        "extended_connect" => extended_connect::check(data),
         "differential_frame" => {
             frame::check(data);
             connection::check_raw(rfc6455::Role::Server, data);

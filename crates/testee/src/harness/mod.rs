@@ -174,7 +174,8 @@ fn prepare(cli: Cli, plan: Plan, console: &Console) -> Result<Run, String> {
         console.say("building the testees (cargo build --release -p testee)");
         cargo(&root, &["build", "--release", "-p", "testee"])?;
     }
-    for bin in ["fuzzserver", "fuzzclient", "h2relay"] {
+    let relay = cli.http2.then_some("h2relay");
+    for bin in ["fuzzserver", "fuzzclient"].into_iter().chain(relay) {
         if !target.join(bin).is_file() {
             return Err(format!("the build made no {}", target.join(bin).display()));
         }
