@@ -15,7 +15,7 @@
 //!
 //! IMPL is one of:
 //! - `ours`: rfc6455 as a broadcaster should use it: one
-//!   [`PreparedMessage`](rfc6455::PreparedMessage) per message (framed
+//!   [`PreparedMessage`] per message (framed
 //!   once), `feed_prepared` on each connection for every message waiting,
 //!   then one flush.
 //! - `tungstenite`: tokio-tungstenite the usual way: the `Message` cloned
